@@ -1,0 +1,141 @@
+/* Do not edit: generated from packages/uapi/spec/kchan.yaml by packages/uapi/scripts/gen.mjs (mode: c-uapi) */
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * kchan ummunotify (/dev/ummunotify), protocol version 1.
+ *
+ * Address-range invalidation events (after Roland Dreier's 2009 ummunotify).
+ * A process registers ranges of its own address space with a cookie; when
+ * the kernel invalidates any part of a range (munmap, mremap,
+ * madvise(DONTNEED), page migration, exit) the reader gets one INVAL event
+ * per affected region, and a 64-bit generation counter in a read-only
+ * mmap'ed page is incremented, so a cache can check for changes with one
+ * load and no syscall.
+ */
+#ifndef _UAPI_KCHAN_UMMUNOTIFY_H
+#define _UAPI_KCHAN_UMMUNOTIFY_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+/*
+ * Contract:
+ *
+ * read() returns whole `struct ummunotify_event`s: zero or more INVAL events
+ * followed by one LAST event whose `user_cookie_counter` is the generation
+ * counter at the time of the read. A buffer too small for one event fails
+ * with EINVAL and consumes nothing. Until a region's event is read, further
+ * invalidations of the region merge into it (the hint grows to cover all of
+ * them). Unregistering a region drops its pending event.
+ *
+ * The generation page (mmap offset 0, one page, read-only) holds a u64
+ * counter at offset 0, incremented (after the event is queued) each time an
+ * invalidation hits at least one region. Load it with acquire ordering; if
+ * it is unchanged since the last read() the reader's view is current.
+ *
+ * Bounds. At most UMMUNOTIFY_MAX_REGIONS regions per fd; pending events live
+ * on their regions, so the event queue never overflows.
+ *
+ * An fd is bound to the mm of the process that first uses it; any other mm
+ * (a forked child, an fd passed over a socket) gets EIO.
+ */
+
+/* Most registered regions per fd. */
+#define UMMUNOTIFY_MAX_REGIONS	1048576
+/* Byte offset of the generation counter in the mapped page. */
+#define UMMUNOTIFY_GENERATION_OFFSET	0
+
+/**
+ * enum ummunotify_event_type - Event types.
+ * @UMMUNOTIFY_EVENT_TYPE_INVAL: A registered range was (partly) invalidated;
+ * `user_cookie_counter` is its cookie.
+ * @UMMUNOTIFY_EVENT_TYPE_LAST: Ends a read(); `user_cookie_counter` is the
+ * generation counter.
+ */
+enum ummunotify_event_type {
+	UMMUNOTIFY_EVENT_TYPE_INVAL = 0,
+	UMMUNOTIFY_EVENT_TYPE_LAST = 1,
+};
+
+/*
+ * ummunotify_event_flag (u32) - Event flags.
+ * @UMMUNOTIFY_EVENT_FLAG_HINT: hint_start/hint_end bound the invalidated
+ * part of the region.
+ */
+#define UMMUNOTIFY_EVENT_FLAG_HINT		0x00000001
+#define UMMUNOTIFY_EVENT_FLAG_HINT__SHIFT	0
+
+/*
+ * ummunotify_feature (u32) - Feature bits exchanged by
+ * UMMUNOTIFY_EXCHANGE_FEATURES.
+ * @UMMUNOTIFY_FEATURE_REGION_GENERATION: Per-region generation slots
+ * (reserved; not yet offered).
+ */
+#define UMMUNOTIFY_FEATURE_REGION_GENERATION		0x00000001
+#define UMMUNOTIFY_FEATURE_REGION_GENERATION__SHIFT	0
+
+/**
+ * struct ummunotify_event - One event, 32 bytes.
+ * @type: enum ummunotify_event_type
+ * @flags: UMMUNOTIFY_EVENT_FLAG_*
+ * @hint_start: Start of the invalidated part (inclusive).
+ * @hint_end: End of the invalidated part (exclusive).
+ * @user_cookie_counter: INVAL: the region's cookie. LAST: the generation
+ * counter.
+ *
+ * Size 32, alignment 8.
+ */
+struct ummunotify_event {
+	__u32 type;
+	__u32 flags;
+	__u64 hint_start;
+	__u64 hint_end;
+	__u64 user_cookie_counter;
+};
+
+/**
+ * struct ummunotify_register_ioctl - Argument of UMMUNOTIFY_REGISTER_REGION.
+ * @start: First byte of the range.
+ * @end: One past the last byte; must be > start.
+ * @user_cookie: Caller's cookie, unique per fd (EEXIST otherwise).
+ * @flags: Must be 0.
+ * @reserved: Must be 0.
+ *
+ * Size 32, alignment 8.
+ */
+struct ummunotify_register_ioctl {
+	__u64 start;
+	__u64 end;
+	__u64 user_cookie;
+	__u32 flags;
+	__u32 reserved;
+};
+
+/**
+ * struct ummunotify_generation - The start of the read-only generation page.
+ * @counter: Incremented on every invalidation that hits a region.
+ *
+ * Size 8, alignment 8.
+ */
+struct ummunotify_generation {
+	__u64 counter;
+};
+
+/* ioctls of /dev/ummunotify */
+/*
+ * UMMUNOTIFY_EXCHANGE_FEATURES: In: features the caller wants. Out: the
+ * subset the kernel enabled.
+ */
+#define UMMUNOTIFY_EXCHANGE_FEATURES	_IOWR('U', 0x01, __u32)
+/*
+ * UMMUNOTIFY_REGISTER_REGION: Register a range. EINVAL for start >= end,
+ * non-zero flags/reserved; EEXIST for a cookie in use; ENOSPC past
+ * MAX_REGIONS; EIO from another mm.
+ */
+#define UMMUNOTIFY_REGISTER_REGION	_IOW('U', 0x02, struct ummunotify_register_ioctl)
+/*
+ * UMMUNOTIFY_UNREGISTER_REGION: Unregister the region with this cookie
+ * (ENOENT if none), dropping its pending event.
+ */
+#define UMMUNOTIFY_UNREGISTER_REGION	_IOW('U', 0x03, __u64)
+
+#endif /* _UAPI_KCHAN_UMMUNOTIFY_H */

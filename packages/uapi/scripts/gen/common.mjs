@@ -1,0 +1,83 @@
+// Helpers shared by every output.
+
+export const GENERATOR = 'packages/uapi/scripts/gen.mjs';
+export const MARKER_TEXT = 'Do not edit: generated from';
+
+/** The first line of every generated file (ynl's "Do not edit" marker). */
+export function marker(style, specPath, mode) {
+  const text = `${MARKER_TEXT} ${specPath} by ${GENERATOR} (mode: ${mode})`;
+  if (style === 'c') return `/* ${text} */`;
+  if (style === '//') return `// ${text}`;
+  if (style === '#') return `# ${text}`;
+  if (style === 'md') return `<!-- ${text} -->`;
+  throw new Error(`unknown marker style ${style}`);
+}
+
+/** Parse a generated file's first line; null if it carries no marker. */
+export function parseMarker(firstLine) {
+  const m = /Do not edit: generated from (\S+) by (\S+) \(mode: ([a-z0-9-]+)\)/.exec(firstLine);
+  return m ? { spec: m[1], generator: m[2], mode: m[3] } : null;
+}
+
+/** Collapse whitespace, keep paragraph breaks and list lines. */
+export function paragraphs(text) {
+  const out = [];
+  let cur = [];
+  let inItem = false;
+  const flush = () => {
+    if (cur.length) out.push(cur.join(' '));
+    cur = [];
+    inItem = false;
+  };
+  for (const raw of text.trim().split('\n')) {
+    const line = raw.trim();
+    if (!line) {
+      flush();
+      out.push('');
+    } else if (/^([-*]|\d+\.)\s/.test(line)) {
+      flush();
+      cur.push(raw.trimEnd());
+      inItem = true;
+    } else if (inItem && !/^\s/.test(raw)) {
+      // An unindented line after a list item starts a new paragraph.
+      flush();
+      cur.push(line);
+    } else cur.push(line);
+  }
+  flush();
+  return out;
+}
+
+/** Word-wrap one paragraph to `width`, continuation lines indented like list items. */
+export function wrap(text, width) {
+  const lead = /^(\s*(?:[-*]|\d+\.)\s+)/.exec(text);
+  const hang = lead ? ' '.repeat(lead[1].length) : /^\s*/.exec(text)[0];
+  const words = text.trim().split(/\s+/);
+  const lines = [];
+  let line = text.match(/^\s*/)[0];
+  for (const w of words) {
+    if (line.trim() && (line + ' ' + w).length > width) {
+      lines.push(line);
+      line = hang + w;
+    } else line = line.trim() ? `${line} ${w}` : line + w;
+  }
+  if (line.trim()) lines.push(line);
+  return lines;
+}
+
+/** Wrap a multi-paragraph text into lines. */
+export function wrapText(text, width) {
+  const lines = [];
+  for (const p of paragraphs(text)) {
+    if (p === '') lines.push('');
+    else lines.push(...wrap(p, width));
+  }
+  return lines;
+}
+
+/** One-line version of a doc string. */
+export function oneLine(text) {
+  return text.trim().replace(/\s+/g, ' ');
+}
+
+export const SPDX = '(GPL-2.0 WITH Linux-syscall-note) OR MIT';
