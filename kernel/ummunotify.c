@@ -2,24 +2,636 @@
 /*
  * kchan: /dev/ummunotify — address-range invalidation events
  *
- * Skeleton: registers the misc device; ioctls are filled in by the device
- * implementation.
+ * After Roland Dreier's 2009 ummunotify. A process registers ranges of its
+ * own address space, each under a 64-bit cookie. When the kernel
+ * invalidates any part of a registered range (munmap, mremap,
+ * madvise(DONTNEED), migration, COW on fork, exit, ...) the region gets an
+ * INVAL event with a hint covering the invalidated part, and a 64-bit
+ * generation counter in a read-only page that user space maps is bumped,
+ * so a registration cache can check for changes with one load.
+ *
+ * The user-space ABI is generated from packages/uapi/spec/kchan.yaml into
+ * include/uapi/kchan/ummunotify.h; its `contract` is binding.
+ *
+ * Ownership. Each open file owns one struct ummu_ctx (file->private_data),
+ * created in open and freed in release: struct file's refcount is the only
+ * reference that matters, as in drivers/misc/ntsync.c. The mmu_notifier can
+ * call us until mmu_notifier_unregister() returns (it waits for SRCU), so
+ * release unregisters before freeing anything. A mapping of the generation
+ * page pins the file (vma->vm_file) and holds its own page reference
+ * (vm_insert_page), so the page outlives the context if need be.
+ *
+ * Binding. The context is bound to the opener's mm (mmgrab: the mm_struct
+ * stays allocated so the pointer cannot be reused, but its address space is
+ * not kept alive). Every operation from another mm — a forked child, a
+ * process the fd was passed to — fails with -EIO.
+ *
+ * Locking. ctx->lock (a spinlock; the notifier may be called where it must
+ * not sleep) protects both region trees, the dirty list, every region's
+ * pending event and the generation counter. Nothing copies to or from user
+ * space with it held: read() moves events into a kernel buffer under the
+ * lock and copies them out after unlocking (and puts them back if the copy
+ * fails); register/unregister copy their argument in first.
+ *
+ * Cost. Regions live in an interval tree keyed by [start, end - 1] and in
+ * an rbtree keyed by cookie, so register, unregister and the invalidation
+ * callback are O(log n + k) for n regions of which k overlap.
+ *
+ * Events. A region has at most one pending event (it sits on ctx->dirty);
+ * further invalidations widen its hint, so the queue is bounded by the
+ * region count, itself bounded by UMMUNOTIFY_MAX_REGIONS per fd; nothing is
+ * ever dropped while its region exists. Region memory is charged to the
+ * opener's memory cgroup (GFP_KERNEL_ACCOUNT).
  */
 #include <linux/fs.h>
+#include <linux/interval_tree_generic.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
 #include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/rbtree.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
 
+#include <kchan/ummunotify.h>
+
+#include "compat.h"
 #include "kchan.h"
+#include "kapi/ummunotify.h"
+
+/* Most events one read() returns, LAST included (bounds the kernel buffer). */
+#define UMMU_READ_BATCH		256
+
+/* Features this kernel offers through UMMUNOTIFY_EXCHANGE_FEATURES. */
+#define UMMU_FEATURES		0U
+
+struct ummu_region {
+	struct rb_node		it_node;	/* ctx->by_range */
+	u64			start;		/* first byte */
+	u64			last;		/* last byte (end - 1) */
+	u64			subtree_last;	/* interval tree augmentation */
+	struct rb_node		cookie_node;	/* ctx->by_cookie */
+	u64			cookie;
+	/* Pending event: on ctx->dirty iff pending; hint is [hint_start, hint_end). */
+	struct list_head	dirty;
+	u64			hint_start;
+	u64			hint_end;
+	bool			pending;
+};
+
+struct ummu_ctx {
+	struct mmu_notifier	mn;
+	struct mm_struct	*mm;		/* mmgrab'ed at open */
+
+	spinlock_t		lock;
+	struct rb_root_cached	by_range;	/* lock */
+	struct rb_root		by_cookie;	/* lock */
+	struct list_head	dirty;		/* lock: regions with an event */
+	unsigned long		nregions;	/* lock */
+	u64			generation;	/* lock: kernel copy of *gen */
+	bool			mm_released;	/* lock: mm exited */
+	u32			features;	/* lock: enabled features */
+
+	/* Zeroed page mapped read-only by user space; counter at offset 0. */
+	struct page		*gen_page;
+	struct ummunotify_generation *gen;
+
+	wait_queue_head_t	wq;		/* readers, poll */
+	struct fasync_struct	*fasync;	/* SIGIO */
+};
+
+#define UMMU_START(r)	((r)->start)
+#define UMMU_LAST(r)	((r)->last)
+
+INTERVAL_TREE_DEFINE(struct ummu_region, it_node, u64, subtree_last,
+		     UMMU_START, UMMU_LAST, static, ummu_it)
+
+static struct kmem_cache *ummu_region_cache;
+
+/* Live objects, for leak checks by the test module. */
+static atomic_long_t ummu_live_regions = ATOMIC_LONG_INIT(0);
+static atomic_long_t ummu_live_contexts = ATOMIC_LONG_INIT(0);
+
+void kchan_ummunotify_stats(long *regions, long *contexts)
+{
+	*regions = atomic_long_read(&ummu_live_regions);
+	*contexts = atomic_long_read(&ummu_live_contexts);
+}
+EXPORT_SYMBOL_GPL(kchan_ummunotify_stats);
+
+static inline struct ummu_ctx *mn_to_ctx(struct mmu_notifier *mn)
+{
+	return container_of(mn, struct ummu_ctx, mn);
+}
+
+/* Region helpers */
+
+static struct ummu_region *ummu_find_cookie(struct ummu_ctx *ctx, u64 cookie)
+{
+	struct rb_node *n = ctx->by_cookie.rb_node;
+
+	lockdep_assert_held(&ctx->lock);
+	while (n) {
+		struct ummu_region *r = rb_entry(n, struct ummu_region,
+						 cookie_node);
+
+		if (cookie < r->cookie)
+			n = n->rb_left;
+		else if (cookie > r->cookie)
+			n = n->rb_right;
+		else
+			return r;
+	}
+	return NULL;
+}
+
+/* Insert into the cookie tree; false if the cookie is already in use. */
+static bool ummu_insert_cookie(struct ummu_ctx *ctx, struct ummu_region *new)
+{
+	struct rb_node **p = &ctx->by_cookie.rb_node, *parent = NULL;
+
+	lockdep_assert_held(&ctx->lock);
+	while (*p) {
+		struct ummu_region *r = rb_entry(*p, struct ummu_region,
+						 cookie_node);
+
+		parent = *p;
+		if (new->cookie < r->cookie)
+			p = &(*p)->rb_left;
+		else if (new->cookie > r->cookie)
+			p = &(*p)->rb_right;
+		else
+			return false;
+	}
+	rb_link_node(&new->cookie_node, parent, p);
+	rb_insert_color(&new->cookie_node, &ctx->by_cookie);
+	return true;
+}
+
+/* Queue an event for @r covering [hs, he), or widen its pending one. */
+static void ummu_mark(struct ummu_ctx *ctx, struct ummu_region *r,
+		      u64 hs, u64 he)
+{
+	lockdep_assert_held(&ctx->lock);
+	if (!r->pending) {
+		r->pending = true;
+		r->hint_start = hs;
+		r->hint_end = he;
+		list_add_tail(&r->dirty, &ctx->dirty);
+		return;
+	}
+	r->hint_start = min(r->hint_start, hs);
+	r->hint_end = max(r->hint_end, he);
+}
+
+/* Publish a new generation; pairs with the reader's acquire load. */
+static void ummu_bump_generation(struct ummu_ctx *ctx)
+{
+	lockdep_assert_held(&ctx->lock);
+	ctx->generation++;
+	smp_store_release(&ctx->gen->counter, ctx->generation);
+}
+
+static void ummu_wake(struct ummu_ctx *ctx)
+{
+	wake_up_interruptible_poll(&ctx->wq, EPOLLIN | EPOLLRDNORM);
+	kill_fasync(&ctx->fasync, SIGIO, POLL_IN);
+}
+
+/* MMU notifier */
+
+/*
+ * Called before the kernel changes or drops the mappings of
+ * [range->start, range->end), possibly where sleeping is not allowed
+ * (!mmu_notifier_range_blockable): we only take a spinlock, so we never
+ * need to fail with -EAGAIN. Every event type is reported: a registration
+ * cache must hear about anything that may change the pages behind a range.
+ */
+static int ummu_invalidate_range_start(struct mmu_notifier *mn,
+				       const struct mmu_notifier_range *range)
+{
+	struct ummu_ctx *ctx = mn_to_ctx(mn);
+	u64 start = range->start, last = range->end - 1;
+	struct ummu_region *r;
+	bool hit = false;
+
+	spin_lock(&ctx->lock);
+	for (r = ummu_it_iter_first(&ctx->by_range, start, last); r;
+	     r = ummu_it_iter_next(r, start, last)) {
+		/* The hint is the part of this region being invalidated. */
+		ummu_mark(ctx, r, max(r->start, start),
+			  min(r->last, last) + 1);
+		hit = true;
+	}
+	if (hit)
+		ummu_bump_generation(ctx);
+	spin_unlock(&ctx->lock);
+
+	if (hit)
+		ummu_wake(ctx);
+	return 0;
+}
+
+/*
+ * The mm is going away (exit_mmap), or we are being unregistered. No
+ * process can use this fd any more (every op checks current->mm, and a
+ * grabbed mm_struct is never reused), so just stop accepting work: regions
+ * stay until release frees them, and blocked readers (there can be none
+ * from this mm) are woken.
+ */
+static void ummu_mm_release(struct mmu_notifier *mn, struct mm_struct *mm)
+{
+	struct ummu_ctx *ctx = mn_to_ctx(mn);
+
+	spin_lock(&ctx->lock);
+	ctx->mm_released = true;
+	spin_unlock(&ctx->lock);
+	wake_up_interruptible_poll(&ctx->wq, EPOLLHUP);
+}
+
+static const struct mmu_notifier_ops ummu_mn_ops = {
+	.invalidate_range_start	= ummu_invalidate_range_start,
+	.release		= ummu_mm_release,
+};
 
 /* Device file ops */
 
-static long ummunotify_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+static int ummunotify_open(struct inode *inode, struct file *file)
 {
+	struct ummu_ctx *ctx;
+	int ret;
+
+	if (!current->mm)
+		return -EINVAL;
+	ret = nonseekable_open(inode, file);
+	if (ret)
+		return ret;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+	if (!ctx)
+		return -ENOMEM;
+	ctx->gen_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!ctx->gen_page) {
+		ret = -ENOMEM;
+		goto err_ctx;
+	}
+	ctx->gen = page_address(ctx->gen_page);
+	spin_lock_init(&ctx->lock);
+	ctx->by_range = RB_ROOT_CACHED;
+	ctx->by_cookie = RB_ROOT;
+	INIT_LIST_HEAD(&ctx->dirty);
+	init_waitqueue_head(&ctx->wq);
+
+	/* Our own reference: keeps the pointer unique for the EIO check. */
+	ctx->mm = current->mm;
+	mmgrab(ctx->mm);
+	ctx->mn.ops = &ummu_mn_ops;
+	ret = mmu_notifier_register(&ctx->mn, ctx->mm);
+	if (ret)
+		goto err_mm;
+
+	file->private_data = ctx;
+	atomic_long_inc(&ummu_live_contexts);
+	return 0;
+
+err_mm:
+	mmdrop(ctx->mm);
+	__free_page(ctx->gen_page);
+err_ctx:
+	kfree(ctx);
+	return ret;
+}
+
+static int ummunotify_release(struct inode *inode, struct file *file)
+{
+	struct ummu_ctx *ctx = file->private_data;
+	struct ummu_region *r, *tmp;
+	unsigned long n = 0;
+
+	/* After this, no callback runs or will run (it waits for SRCU). */
+	mmu_notifier_unregister(&ctx->mn, ctx->mm);
+
+	/*
+	 * We are the last user of the trees: free every region in post-order,
+	 * which never looks at a node after handing it to the callback body
+	 * (the seed called rb_next() on a freed node).
+	 */
+	rbtree_postorder_for_each_entry_safe(r, tmp, &ctx->by_cookie,
+					     cookie_node) {
+		kmem_cache_free(ummu_region_cache, r);
+		if (!(++n % 4096))
+			cond_resched();
+	}
+	atomic_long_sub(n, &ummu_live_regions);
+
+	mmdrop(ctx->mm);
+	/* A mapping of the page holds its own reference. */
+	__free_page(ctx->gen_page);
+	kfree(ctx);
+	atomic_long_dec(&ummu_live_contexts);
+	return 0;
+}
+
+/* Is @ctx usable by the current task? */
+static int ummu_check_mm(struct ummu_ctx *ctx)
+{
+	return current->mm == ctx->mm ? 0 : -EIO;
+}
+
+static bool ummu_has_pending(struct ummu_ctx *ctx)
+{
+	bool ret;
+
+	spin_lock(&ctx->lock);
+	ret = !list_empty(&ctx->dirty) || ctx->mm_released;
+	spin_unlock(&ctx->lock);
+	return ret;
+}
+
+/*
+ * Take up to @max pending events off the dirty list into @ev; returns how
+ * many, and the generation they are current for in @gen.
+ */
+static size_t ummu_take_events(struct ummu_ctx *ctx,
+			       struct ummunotify_event *ev, size_t max,
+			       u64 *gen)
+{
+	struct ummu_region *r;
+	size_t n = 0;
+
+	spin_lock(&ctx->lock);
+	while (n < max && !list_empty(&ctx->dirty)) {
+		r = list_first_entry(&ctx->dirty, struct ummu_region, dirty);
+		list_del(&r->dirty);
+		r->pending = false;
+		ev[n].type = UMMUNOTIFY_EVENT_TYPE_INVAL;
+		ev[n].flags = UMMUNOTIFY_EVENT_FLAG_HINT;
+		ev[n].hint_start = r->hint_start;
+		ev[n].hint_end = r->hint_end;
+		ev[n].user_cookie_counter = r->cookie;
+		n++;
+	}
+	*gen = ctx->generation;
+	spin_unlock(&ctx->lock);
+	return n;
+}
+
+/*
+ * The copy to user space failed: give the events back to their regions,
+ * at the head of the queue and in their order, so nothing is lost. A
+ * region unregistered meanwhile has lost its event anyway; one that was
+ * invalidated again merges the hints.
+ */
+static void ummu_put_back_events(struct ummu_ctx *ctx,
+				 const struct ummunotify_event *ev, size_t n)
+{
+	struct ummu_region *r;
+
+	spin_lock(&ctx->lock);
+	while (n--) {
+		r = ummu_find_cookie(ctx, ev[n].user_cookie_counter);
+		if (!r)
+			continue;
+		if (r->pending) {
+			r->hint_start = min(r->hint_start, ev[n].hint_start);
+			r->hint_end = max(r->hint_end, ev[n].hint_end);
+			list_move(&r->dirty, &ctx->dirty);
+		} else {
+			r->pending = true;
+			r->hint_start = ev[n].hint_start;
+			r->hint_end = ev[n].hint_end;
+			list_add(&r->dirty, &ctx->dirty);
+		}
+	}
+	spin_unlock(&ctx->lock);
+}
+
+/*
+ * read(): up to k - 1 INVAL events and one LAST event for a buffer of k
+ * events (at most UMMU_READ_BATCH), so a buffer of one event only ever
+ * gets LAST: use at least two. Blocks until an event is pending unless
+ * O_NONBLOCK (-EAGAIN).
+ */
+static ssize_t ummunotify_read(struct file *file, char __user *buf,
+			       size_t count, loff_t *pos)
+{
+	struct ummu_ctx *ctx = file->private_data;
+	struct ummunotify_event *ev;
+	size_t max, n;
+	u64 gen;
+	int ret;
+
+	ret = ummu_check_mm(ctx);
+	if (ret)
+		return ret;
+	if (count < sizeof(*ev))
+		return -EINVAL;
+	max = min_t(size_t, count / sizeof(*ev), UMMU_READ_BATCH);
+
+	ev = kmalloc_array(max, sizeof(*ev), GFP_KERNEL);
+	if (!ev)
+		return -ENOMEM;
+
+	for (;;) {
+		if (!ummu_has_pending(ctx)) {
+			if (file->f_flags & O_NONBLOCK) {
+				ret = -EAGAIN;
+				goto out;
+			}
+			ret = wait_event_interruptible(ctx->wq,
+						       ummu_has_pending(ctx));
+			if (ret)
+				goto out;
+		}
+		n = ummu_take_events(ctx, ev, max - 1, &gen);
+		/* Lost a race with another reader, or no room for INVAL. */
+		if (n || max == 1 || READ_ONCE(ctx->mm_released))
+			break;
+	}
+
+	ev[n].type = UMMUNOTIFY_EVENT_TYPE_LAST;
+	ev[n].flags = 0;
+	ev[n].hint_start = 0;
+	ev[n].hint_end = 0;
+	ev[n].user_cookie_counter = gen;
+
+	if (copy_to_user(buf, ev, (n + 1) * sizeof(*ev))) {
+		ummu_put_back_events(ctx, ev, n);
+		ret = -EFAULT;
+		goto out;
+	}
+	ret = (n + 1) * sizeof(*ev);
+out:
+	kfree(ev);
+	return ret;
+}
+
+static __poll_t ummunotify_poll(struct file *file, poll_table *wait)
+{
+	struct ummu_ctx *ctx = file->private_data;
+	__poll_t mask = 0;
+
+	if (ummu_check_mm(ctx))
+		return EPOLLERR;
+	poll_wait(file, &ctx->wq, wait);
+	spin_lock(&ctx->lock);
+	if (!list_empty(&ctx->dirty))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (ctx->mm_released)
+		mask |= EPOLLHUP;
+	spin_unlock(&ctx->lock);
+	return mask;
+}
+
+static int ummunotify_fasync(int fd, struct file *file, int on)
+{
+	struct ummu_ctx *ctx = file->private_data;
+
+	return fasync_helper(fd, file, on, &ctx->fasync);
+}
+
+/*
+ * The generation page: offset 0, one page, read-only for good (VM_WRITE
+ * refused, VM_MAYWRITE cleared so mprotect() cannot add it). Not inherited
+ * by fork children, which cannot use the fd anyway.
+ */
+static int ummunotify_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct ummu_ctx *ctx = file->private_data;
+	int ret;
+
+	ret = ummu_check_mm(ctx);
+	if (ret)
+		return ret;
+	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != PAGE_SIZE)
+		return -EINVAL;
+	if (vma->vm_flags & VM_WRITE)
+		return -EPERM;
+	kchan_vm_flags_clear(vma, VM_MAYWRITE);
+	kchan_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY);
+	return vm_insert_page(vma, vma->vm_start, ctx->gen_page);
+}
+
+/* Ioctls */
+
+static long ummu_ioctl_exchange_features(struct ummu_ctx *ctx,
+					 u32 __user *uarg)
+{
+	u32 wanted;
+
+	if (get_user(wanted, uarg))
+		return -EFAULT;
+	spin_lock(&ctx->lock);
+	ctx->features = wanted & UMMU_FEATURES;
+	wanted = ctx->features;
+	spin_unlock(&ctx->lock);
+	return put_user(wanted, uarg);
+}
+
+static long ummu_ioctl_register(struct ummu_ctx *ctx,
+				struct ummunotify_register_ioctl __user *uarg)
+{
+	struct ummunotify_register_ioctl arg;
+	struct ummu_region *r;
+	int ret = 0;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags || arg.reserved || arg.start >= arg.end)
+		return -EINVAL;
+
+	r = kmem_cache_zalloc(ummu_region_cache, GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return -ENOMEM;
+	r->start = arg.start;
+	r->last = arg.end - 1;
+	r->cookie = arg.user_cookie;
+	INIT_LIST_HEAD(&r->dirty);
+
+	spin_lock(&ctx->lock);
+	if (ctx->mm_released)
+		ret = -EIO;
+	else if (ctx->nregions >= UMMUNOTIFY_MAX_REGIONS)
+		ret = -ENOSPC;
+	else if (!ummu_insert_cookie(ctx, r))
+		ret = -EEXIST;
+	if (!ret) {
+		ummu_it_insert(r, &ctx->by_range);
+		ctx->nregions++;
+	}
+	spin_unlock(&ctx->lock);
+
+	if (ret) {
+		kmem_cache_free(ummu_region_cache, r);
+		return ret;
+	}
+	atomic_long_inc(&ummu_live_regions);
+	return 0;
+}
+
+static long ummu_ioctl_unregister(struct ummu_ctx *ctx, u64 __user *uarg)
+{
+	struct ummu_region *r;
+	u64 cookie;
+
+	if (get_user(cookie, uarg))
+		return -EFAULT;
+
+	spin_lock(&ctx->lock);
+	r = ummu_find_cookie(ctx, cookie);
+	if (r) {
+		rb_erase(&r->cookie_node, &ctx->by_cookie);
+		ummu_it_remove(r, &ctx->by_range);
+		/* Its pending event goes with it. */
+		if (r->pending)
+			list_del(&r->dirty);
+		ctx->nregions--;
+	}
+	spin_unlock(&ctx->lock);
+
+	if (!r)
+		return -ENOENT;
+	kmem_cache_free(ummu_region_cache, r);
+	atomic_long_dec(&ummu_live_regions);
+	return 0;
+}
+
+static long ummunotify_ioctl(struct file *file, unsigned int cmd,
+			     unsigned long arg)
+{
+	struct ummu_ctx *ctx = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	int ret;
+
+	if (_IOC_TYPE(cmd) != 'U')
+		return -ENOTTY;
+	ret = ummu_check_mm(ctx);
+	if (ret)
+		return ret;
+
+	switch (cmd) {
+	case UMMUNOTIFY_EXCHANGE_FEATURES:
+		return ummu_ioctl_exchange_features(ctx, uarg);
+	case UMMUNOTIFY_REGISTER_REGION:
+		return ummu_ioctl_register(ctx, uarg);
+	case UMMUNOTIFY_UNREGISTER_REGION:
+		return ummu_ioctl_unregister(ctx, uarg);
+	}
 	return -ENOTTY;
 }
 
 static const struct file_operations ummunotify_fops = {
 	.owner		= THIS_MODULE,
+	.open		= ummunotify_open,
+	.release	= ummunotify_release,
+	.read		= ummunotify_read,
+	.poll		= ummunotify_poll,
+	.fasync		= ummunotify_fasync,
+	.mmap		= ummunotify_mmap,
 	.unlocked_ioctl	= ummunotify_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,
@@ -34,10 +646,19 @@ static struct miscdevice ummunotify_misc = {
 
 int kchan_ummunotify_init(void)
 {
-	return misc_register(&ummunotify_misc);
+	int ret;
+
+	ummu_region_cache = KMEM_CACHE(ummu_region, SLAB_ACCOUNT);
+	if (!ummu_region_cache)
+		return -ENOMEM;
+	ret = misc_register(&ummunotify_misc);
+	if (ret)
+		kmem_cache_destroy(ummu_region_cache);
+	return ret;
 }
 
 void kchan_ummunotify_exit(void)
 {
 	misc_deregister(&ummunotify_misc);
+	kmem_cache_destroy(ummu_region_cache);
 }
