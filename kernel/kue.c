@@ -2,27 +2,618 @@
 /*
  * kchan: /dev/kue — kernel-to-user message queue
  *
- * Skeleton: registers the misc device; ioctls are filled in by the device
- * implementation.
+ * After Inaky Perez-Gonzalez' 2003 kue, with its bugs fixed. Kernel code
+ * broadcasts messages with kue_send_event() (kapi/kue.h); each open fd
+ * reads every message sent while it was open, once, whole, in order.
+ *
+ * Design
+ *
+ * One global queue: a list of messages in ascending sequence order (seq
+ * from 1). Each fd (struct kue_reader) has a cursor, the next seq it will
+ * read; an fd opened later starts at the next new message. A message
+ * records at send time how many readers are open (@readers). Every reader
+ * open then has a cursor at or below its seq, and decrements @readers when
+ * it reads the message or, if it closes first, when it closes. At zero the
+ * message is delivered. Later openers are never counted, so they cannot
+ * break the accounting (the seed's fds_done bug). A message sent while no
+ * reader is open is delivered at once instead of being queued: no future
+ * opener would read it. So the queue is empty whenever no fd is open.
+ *
+ * Memory bound: at most kue_limit_bytes of payload and kue_limit_msgs
+ * messages are queued. A send that would exceed either drops the oldest
+ * messages first. Each reader whose cursor was at or below a dropped
+ * message counts it in @lost_pending; its next record carries
+ * KUE_MSG_FLAG_LOST and the count (drops are always oldest first, so all
+ * counted messages precede that record). Recalled messages are not "lost".
+ *
+ * Lifetime. A message is on exactly one of three lists, all under
+ * kue.lock: @msgs while queued; @limbo once unlinked (delivered, dropped,
+ * recalled) while a read() still copies it; @retire once its last
+ * reference is gone. Its kref counts the queue's reference plus one per
+ * read() copying it without the lock. The retire work calls the delivered
+ * callback in process context, outside the lock, then frees the message.
+ *
+ * Locking. kue.lock (spinlock, interrupts disabled: senders may run in any
+ * context but NMI) guards the lists, the counters, every reader's cursor and
+ * loss counts and every message's @readers and @status. read() copies to
+ * user space without it, holding a message reference; kue_reader.read_lock
+ * serialises read() calls on one fd. Module: file owner THIS_MODULE pins
+ * kchan while an fd is open; senders pin it through their symbol use.
+ *
+ * Access. Readers see every kernel message, so /dev/kue is root-only by
+ * default: kue_mode (default 0600) is the device node's mode. kue_gid
+ * (default -1, off) additionally lets members of that group (and
+ * CAP_SYS_ADMIN) open it, for systems without a udev rule: load with e.g.
+ * kue_mode=0666 kue_gid=123; any other user then gets EPERM from open().
+ * With udev, prefer kue_mode=0660 and a GROUP= rule.
  */
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/list.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/overflow.h>
+#include <linux/poll.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 
+#include <kchan/kue.h>
+
+#include "kapi/kue.h"
 #include "kchan.h"
+
+static unsigned long kue_limit_bytes = 1UL << 20;
+module_param(kue_limit_bytes, ulong, 0644);
+MODULE_PARM_DESC(kue_limit_bytes,
+		 "kue: most payload bytes queued before the oldest messages are dropped (default 1 MiB)");
+
+static unsigned long kue_limit_msgs = 65536;
+module_param(kue_limit_msgs, ulong, 0644);
+MODULE_PARM_DESC(kue_limit_msgs,
+		 "kue: most messages queued before the oldest are dropped (default 65536)");
+
+static ushort kue_mode = 0600;
+module_param(kue_mode, ushort, 0444);
+MODULE_PARM_DESC(kue_mode, "kue: mode of /dev/kue (default 0600, root only)");
+
+static int kue_gid = -1;
+module_param(kue_gid, int, 0444);
+MODULE_PARM_DESC(kue_gid,
+		 "kue: if >= 0, only root and members of this group may open /dev/kue");
+
+#define KUE_SEND_FLAGS	(KUE_KFREE | KUE_NOCOPY)
+/* The status a message is retired with while still queued. */
+#define KUE_QUEUED	1
+
+struct kue_msg {
+	struct list_head node;		/* on kue.msgs, .limbo or .retire */
+	struct kref ref;		/* queue + in-progress reads */
+	u64 seq;
+	size_t size;
+	unsigned int flags;		/* KUE_KFREE, KUE_NOCOPY */
+	unsigned int readers;		/* readers yet to pass it; kue.lock */
+	int status;			/* KUE_QUEUED or callback status */
+	kue_delivered_fn delivered;
+	void *priv;
+	const void *payload;		/* ->data, or the sender's buffer */
+	u8 data[];
+};
+
+struct kue_reader {
+	struct list_head node;		/* on kue.readers */
+	u64 cursor;			/* next seq to read; kue.lock */
+	u64 lost_pending;		/* dropped, not yet reported; kue.lock */
+	u64 lost_total;			/* dropped in all; kue.lock */
+	struct mutex read_lock;		/* serialises read() */
+};
+
+static struct kue_queue {
+	spinlock_t lock;
+	struct list_head msgs;		/* queued, ascending seq */
+	struct list_head limbo;		/* unlinked, still being copied */
+	struct list_head retire;	/* waiting for the retire work */
+	struct list_head readers;
+	unsigned int nr_readers;
+	u64 next_seq;
+	u64 queued_msgs;
+	u64 queued_bytes;
+	u64 freed;
+	u64 dropped;
+	wait_queue_head_t read_wait;	/* readers waiting for messages */
+	wait_queue_head_t limbo_wait;	/* kue_recall_all() */
+	struct work_struct retire_work;
+} kue;
+
+/* Message lifetime */
+
+static void kue_msg_free(struct kue_msg *msg)
+{
+	if (msg->flags & KUE_KFREE)
+		kvfree(msg->payload);
+	kvfree(msg);
+}
+
+/* Last reference gone: hand the message to the retire work. */
+static void kue_msg_release(struct kref *ref)
+{
+	struct kue_msg *msg = container_of(ref, struct kue_msg, ref);
+
+	lockdep_assert_held(&kue.lock);
+	list_move_tail(&msg->node, &kue.retire);
+	wake_up_all(&kue.limbo_wait);
+	schedule_work(&kue.retire_work);
+}
+
+static void kue_msg_put(struct kue_msg *msg)
+{
+	lockdep_assert_held(&kue.lock);
+	kref_put(&msg->ref, kue_msg_release);
+}
+
+/* Take a queued message off the queue with its final @status. */
+static void kue_msg_unlink(struct kue_msg *msg, int status)
+{
+	lockdep_assert_held(&kue.lock);
+	msg->status = status;
+	kue.queued_msgs--;
+	kue.queued_bytes -= msg->size;
+	list_move_tail(&msg->node, &kue.limbo);
+	kue_msg_put(msg);
+}
+
+static void kue_retire_work(struct work_struct *work)
+{
+	struct kue_msg *msg, *tmp;
+	unsigned long flags;
+	LIST_HEAD(done);
+
+	spin_lock_irqsave(&kue.lock, flags);
+	list_splice_init(&kue.retire, &done);
+	spin_unlock_irqrestore(&kue.lock, flags);
+
+	list_for_each_entry_safe(msg, tmp, &done, node) {
+		if (msg->delivered)
+			msg->delivered(msg->priv, msg->seq, msg->status);
+		kue_msg_free(msg);
+		spin_lock_irqsave(&kue.lock, flags);
+		kue.freed++;
+		spin_unlock_irqrestore(&kue.lock, flags);
+	}
+}
+
+/* Drop the oldest message for the memory bound; readers behind it lose it. */
+static void kue_drop_oldest(void)
+{
+	struct kue_msg *msg;
+	struct kue_reader *r;
+
+	lockdep_assert_held(&kue.lock);
+	msg = list_first_entry(&kue.msgs, struct kue_msg, node);
+	list_for_each_entry(r, &kue.readers, node) {
+		if (r->cursor <= msg->seq) {
+			r->lost_pending++;
+			r->lost_total++;
+		}
+	}
+	kue.dropped++;
+	kue_msg_unlink(msg, -ENOBUFS);
+}
+
+/* Exported kernel API */
+
+s64 kue_send_event(const void *payload, size_t size, unsigned int flags,
+		   kue_delivered_fn delivered, void *priv, gfp_t gfp)
+{
+	unsigned long irqflags, limit;
+	struct kue_msg *msg;
+	size_t alloc;
+	s64 seq;
+
+	if ((flags & ~KUE_SEND_FLAGS) ||
+	    (flags & KUE_SEND_FLAGS) == KUE_SEND_FLAGS ||
+	    ((flags & KUE_NOCOPY) && !delivered) ||
+	    size > KUE_MAX_MSG_SIZE || (size && !payload)) {
+		seq = -EINVAL;
+		goto err_payload;
+	}
+
+	alloc = (flags & (KUE_KFREE | KUE_NOCOPY)) ? sizeof(*msg) :
+		struct_size(msg, data, size);
+	if (gfpflags_allow_blocking(gfp))
+		msg = kvmalloc(alloc, gfp);
+	else
+		msg = kmalloc(alloc, gfp);
+	if (!msg) {
+		seq = -ENOMEM;
+		goto err_payload;
+	}
+	kref_init(&msg->ref);
+	msg->size = size;
+	msg->flags = flags;
+	msg->status = KUE_QUEUED;
+	msg->delivered = delivered;
+	msg->priv = priv;
+	if (flags & (KUE_KFREE | KUE_NOCOPY)) {
+		msg->payload = payload;
+	} else {
+		if (size)
+			memcpy(msg->data, payload, size);
+		msg->payload = msg->data;
+	}
+
+	spin_lock_irqsave(&kue.lock, irqflags);
+	limit = READ_ONCE(kue_limit_bytes);
+	if (size > limit) {
+		spin_unlock_irqrestore(&kue.lock, irqflags);
+		kvfree(msg);
+		seq = -ENOSPC;
+		goto err_payload;
+	}
+	seq = kue.next_seq++;
+	msg->seq = seq;
+	if (!kue.nr_readers) {
+		/* Nobody could ever read it: delivered to all (none). */
+		msg->status = 0;
+		list_add_tail(&msg->node, &kue.limbo);
+		kue_msg_put(msg);
+		spin_unlock_irqrestore(&kue.lock, irqflags);
+		return seq;
+	}
+	while (!list_empty(&kue.msgs) &&
+	       (kue.queued_bytes + size > limit ||
+		kue.queued_msgs + 1 > READ_ONCE(kue_limit_msgs)))
+		kue_drop_oldest();
+	msg->readers = kue.nr_readers;
+	list_add_tail(&msg->node, &kue.msgs);
+	kue.queued_msgs++;
+	kue.queued_bytes += size;
+	spin_unlock_irqrestore(&kue.lock, irqflags);
+
+	wake_up_interruptible_poll(&kue.read_wait, EPOLLIN | EPOLLRDNORM);
+	return seq;
+
+err_payload:
+	if (flags & KUE_KFREE)
+		kvfree(payload);
+	return seq;
+}
+EXPORT_SYMBOL_GPL(kue_send_event);
+
+static struct kue_msg *kue_find_queued(u64 seq)
+{
+	struct kue_msg *msg;
+
+	lockdep_assert_held(&kue.lock);
+	list_for_each_entry(msg, &kue.msgs, node) {
+		if (msg->seq == seq)
+			return msg;
+		if (msg->seq > seq)
+			break;
+	}
+	return NULL;
+}
+
+int kue_recall_event(u64 seq)
+{
+	unsigned long flags;
+	struct kue_msg *msg;
+	int ret = -ENOENT;
+
+	spin_lock_irqsave(&kue.lock, flags);
+	msg = kue_find_queued(seq);
+	if (msg) {
+		kue_msg_unlink(msg, -ECANCELED);
+		ret = 0;
+	}
+	spin_unlock_irqrestore(&kue.lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kue_recall_event);
+
+bool kue_delivered_event(u64 seq)
+{
+	unsigned long flags;
+	bool ret;
+
+	spin_lock_irqsave(&kue.lock, flags);
+	ret = seq >= 1 && seq < kue.next_seq && !kue_find_queued(seq);
+	spin_unlock_irqrestore(&kue.lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kue_delivered_event);
+
+static bool kue_limbo_has(kue_delivered_fn delivered)
+{
+	struct kue_msg *msg;
+	unsigned long flags;
+	bool ret = false;
+
+	spin_lock_irqsave(&kue.lock, flags);
+	list_for_each_entry(msg, &kue.limbo, node) {
+		if (msg->delivered == delivered) {
+			ret = true;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&kue.lock, flags);
+	return ret;
+}
+
+void kue_recall_all(kue_delivered_fn delivered)
+{
+	struct kue_msg *msg, *tmp;
+	unsigned long flags;
+
+	might_sleep();
+	spin_lock_irqsave(&kue.lock, flags);
+	list_for_each_entry_safe(msg, tmp, &kue.msgs, node) {
+		if (msg->delivered == delivered)
+			kue_msg_unlink(msg, -ECANCELED);
+	}
+	spin_unlock_irqrestore(&kue.lock, flags);
+	/* Reads still copying one of them put it on @retire when done. */
+	wait_event(kue.limbo_wait, !kue_limbo_has(delivered));
+	flush_work(&kue.retire_work);
+}
+EXPORT_SYMBOL_GPL(kue_recall_all);
+
+void kue_flush_delivered(void)
+{
+	might_sleep();
+	flush_work(&kue.retire_work);
+}
+EXPORT_SYMBOL_GPL(kue_flush_delivered);
+
+void kue_get_stats(struct kue_stats *stats)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&kue.lock, flags);
+	stats->queued_msgs = kue.queued_msgs;
+	stats->queued_bytes = kue.queued_bytes;
+	stats->next_seq = kue.next_seq;
+	stats->readers = kue.nr_readers;
+	stats->freed = kue.freed;
+	stats->dropped = kue.dropped;
+	spin_unlock_irqrestore(&kue.lock, flags);
+}
+EXPORT_SYMBOL_GPL(kue_get_stats);
 
 /* Device file ops */
 
+static int kue_open(struct inode *inode, struct file *file)
+{
+	struct kue_reader *r;
+	unsigned long flags;
+
+	if (kue_gid >= 0 && !in_group_p(KGIDT_INIT(kue_gid)) &&
+	    !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	mutex_init(&r->read_lock);
+
+	spin_lock_irqsave(&kue.lock, flags);
+	r->cursor = kue.next_seq;
+	list_add_tail(&r->node, &kue.readers);
+	kue.nr_readers++;
+	spin_unlock_irqrestore(&kue.lock, flags);
+
+	file->private_data = r;
+	return stream_open(inode, file);
+}
+
+static int kue_release(struct inode *inode, struct file *file)
+{
+	struct kue_reader *r = file->private_data;
+	struct kue_msg *msg, *tmp;
+	unsigned long flags;
+
+	spin_lock_irqsave(&kue.lock, flags);
+	/* Every queued message at or after the cursor counts this reader. */
+	list_for_each_entry_safe(msg, tmp, &kue.msgs, node) {
+		if (msg->seq >= r->cursor && !--msg->readers)
+			kue_msg_unlink(msg, 0);
+	}
+	list_del(&r->node);
+	kue.nr_readers--;
+	WARN_ON_ONCE(!kue.nr_readers && !list_empty(&kue.msgs));
+	spin_unlock_irqrestore(&kue.lock, flags);
+
+	mutex_destroy(&r->read_lock);
+	kfree(r);
+	return 0;
+}
+
+/* The first queued message @r has not read, or NULL. */
+static struct kue_msg *kue_next_msg(struct kue_reader *r)
+{
+	struct kue_msg *msg;
+
+	lockdep_assert_held(&kue.lock);
+	if (list_empty(&kue.msgs) ||
+	    list_last_entry(&kue.msgs, struct kue_msg, node)->seq < r->cursor)
+		return NULL;
+	list_for_each_entry(msg, &kue.msgs, node) {
+		if (msg->seq >= r->cursor)
+			return msg;
+	}
+	return NULL;
+}
+
+static bool kue_readable(struct kue_reader *r)
+{
+	unsigned long flags;
+	bool ret;
+
+	spin_lock_irqsave(&kue.lock, flags);
+	ret = !list_empty(&kue.msgs) &&
+	      list_last_entry(&kue.msgs, struct kue_msg, node)->seq >= r->cursor;
+	spin_unlock_irqrestore(&kue.lock, flags);
+	return ret;
+}
+
+static size_t kue_record_size(const struct kue_msg *msg)
+{
+	return sizeof(struct kue_msg_hdr) + ALIGN(msg->size, KUE_RECORD_ALIGN);
+}
+
+/* Copy one record to @ubuf; kue.lock not held, @msg referenced. */
+static int kue_copy_record(char __user *ubuf, const struct kue_msg *msg,
+			   u32 lost)
+{
+	struct kue_msg_hdr hdr = {
+		.size	= msg->size,
+		.seq	= msg->seq,
+		.flags	= lost ? KUE_MSG_FLAG_LOST : 0,
+		.lost	= lost,
+	};
+	size_t pad = ALIGN(msg->size, KUE_RECORD_ALIGN) - msg->size;
+
+	if (copy_to_user(ubuf, &hdr, sizeof(hdr)))
+		return -EFAULT;
+	ubuf += sizeof(hdr);
+	if (copy_to_user(ubuf, msg->payload, msg->size))
+		return -EFAULT;
+	if (pad && clear_user(ubuf + msg->size, pad))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * Whole records only. The cursor moves past a message only once its record
+ * was copied, so a fault never loses a message: the bytes copied so far are
+ * returned, or -EFAULT if none.
+ */
+static ssize_t kue_read(struct file *file, char __user *ubuf, size_t count,
+			loff_t *ppos)
+{
+	struct kue_reader *r = file->private_data;
+	struct kue_msg *msg;
+	unsigned long flags;
+	size_t copied = 0;
+	ssize_t ret = 0;
+	u32 lost;
+	int err;
+
+	if (mutex_lock_interruptible(&r->read_lock))
+		return -ERESTARTSYS;
+	for (;;) {
+		spin_lock_irqsave(&kue.lock, flags);
+		msg = kue_next_msg(r);
+		if (!msg) {
+			spin_unlock_irqrestore(&kue.lock, flags);
+			if (copied)
+				break;
+			if (file->f_flags & O_NONBLOCK) {
+				ret = -EAGAIN;
+				break;
+			}
+			if (wait_event_interruptible(kue.read_wait,
+						     kue_readable(r))) {
+				ret = -ERESTARTSYS;
+				break;
+			}
+			continue;
+		}
+		if (kue_record_size(msg) > count - copied) {
+			spin_unlock_irqrestore(&kue.lock, flags);
+			if (!copied)
+				ret = -EFBIG;
+			break;
+		}
+		kref_get(&msg->ref);
+		lost = min_t(u64, r->lost_pending, U32_MAX);
+		spin_unlock_irqrestore(&kue.lock, flags);
+
+		err = kue_copy_record(ubuf + copied, msg, lost);
+
+		spin_lock_irqsave(&kue.lock, flags);
+		if (err) {
+			kue_msg_put(msg);
+			spin_unlock_irqrestore(&kue.lock, flags);
+			if (!copied)
+				ret = err;
+			break;
+		}
+		r->lost_pending -= lost;
+		r->cursor = msg->seq + 1;
+		if (msg->status == KUE_QUEUED) {
+			if (!--msg->readers)
+				kue_msg_unlink(msg, 0);
+		} else if (msg->status == -ENOBUFS) {
+			/* Dropped while we copied it: not lost after all. */
+			r->lost_pending--;
+			r->lost_total--;
+		}
+		kue_msg_put(msg);
+		spin_unlock_irqrestore(&kue.lock, flags);
+		copied += kue_record_size(msg);
+	}
+	mutex_unlock(&r->read_lock);
+	return copied ? copied : ret;
+}
+
+static __poll_t kue_poll(struct file *file, struct poll_table_struct *wait)
+{
+	struct kue_reader *r = file->private_data;
+
+	poll_wait(file, &kue.read_wait, wait);
+	return kue_readable(r) ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+/* Ioctls */
+
+static long kue_ioctl_info(struct kue_reader *r, void __user *argp)
+{
+	struct kue_info info = {};
+	unsigned long flags;
+
+	spin_lock_irqsave(&kue.lock, flags);
+	info.queued_msgs = kue.queued_msgs;
+	info.queued_bytes = kue.queued_bytes;
+	info.limit_bytes = READ_ONCE(kue_limit_bytes);
+	info.next_seq = kue.next_seq;
+	info.cursor = r->cursor;
+	info.lost = r->lost_total;
+	spin_unlock_irqrestore(&kue.lock, flags);
+
+	if (copy_to_user(argp, &info, sizeof(info)))
+		return -EFAULT;
+	return 0;
+}
+
 static long kue_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
+	struct kue_reader *r = file->private_data;
+
+	if (_IOC_TYPE(cmd) != _IOC_TYPE(KUE_IOC_INFO))
+		return -ENOTTY;
+	switch (cmd) {
+	case KUE_IOC_INFO:
+		return kue_ioctl_info(r, (void __user *)arg);
+	}
 	return -ENOTTY;
 }
 
 static const struct file_operations kue_fops = {
 	.owner		= THIS_MODULE,
+	.open		= kue_open,
+	.release	= kue_release,
+	.read		= kue_read,
+	.poll		= kue_poll,
 	.unlocked_ioctl	= kue_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
-	.llseek		= noop_llseek,
 };
 
 static struct miscdevice kue_misc = {
@@ -34,10 +625,28 @@ static struct miscdevice kue_misc = {
 
 int kchan_kue_init(void)
 {
+	spin_lock_init(&kue.lock);
+	INIT_LIST_HEAD(&kue.msgs);
+	INIT_LIST_HEAD(&kue.limbo);
+	INIT_LIST_HEAD(&kue.retire);
+	INIT_LIST_HEAD(&kue.readers);
+	kue.next_seq = 1;
+	init_waitqueue_head(&kue.read_wait);
+	init_waitqueue_head(&kue.limbo_wait);
+	INIT_WORK(&kue.retire_work, kue_retire_work);
+
+	kue_misc.mode = kue_mode & 0666;
 	return misc_register(&kue_misc);
 }
 
 void kchan_kue_exit(void)
 {
 	misc_deregister(&kue_misc);
+	/*
+	 * No fd is open (each pins the module) and no sender is left (each
+	 * pins it through its symbol references), so nothing is queued.
+	 */
+	flush_work(&kue.retire_work);
+	WARN_ON_ONCE(!list_empty(&kue.msgs) || !list_empty(&kue.limbo) ||
+		     !list_empty(&kue.retire));
 }

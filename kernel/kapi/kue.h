@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kchan kue: kernel API for sending messages to /dev/kue readers.
+ *
+ * Any module may broadcast a message to every reader of /dev/kue with
+ * kue_send_event(). Each reader that had /dev/kue open when the message
+ * was sent reads it once, whole, in order; a reader opened later never sees
+ * it. When no such reader still has to read it (each one read it or closed),
+ * the message is "delivered": the sender's callback runs and the message is
+ * freed.
+ *
+ * Callback context. The delivered callback always runs from a workqueue, in
+ * process context, with no kue lock held: it may sleep, and may call
+ * kue_send_event() or kue_recall_event(). It runs exactly once per message
+ * accepted by kue_send_event(), whatever the message's fate:
+ *   0            delivered: every reader present at send time read it or
+ *                closed (also when no reader was open at all: such a
+ *                message is not queued, since a later opener would never
+ *                read it);
+ *   -ENOBUFS     dropped to respect the memory bound (the readers that had
+ *                not read it are told how many messages they lost);
+ *   -ECANCELED   recalled by kue_recall_event() or kue_recall_all().
+ * It never runs before the last in-progress read() of the message finished
+ * copying it, so a KUE_NOCOPY buffer may be reused from the callback on.
+ *
+ * Module unload. A sender that passed a callback (or KUE_NOCOPY payloads)
+ * must call kue_recall_all(its_callback) before its code or data go away;
+ * when it returns, no callback of that sender is queued or running.
+ */
+#ifndef _KCHAN_KAPI_KUE_H
+#define _KCHAN_KAPI_KUE_H
+
+#include <linux/gfp.h>
+#include <linux/types.h>
+
+/*
+ * Payload ownership flags of kue_send_event(). Without either, the payload
+ * is copied into the message and the caller keeps its buffer.
+ *
+ * KUE_KFREE (the seed's semantics): @payload was allocated with kmalloc()
+ * or kvmalloc(); kue takes it over without copying and kvfree()s it after
+ * the delivered callback. Ownership passes to kue on every call, even one
+ * that fails.
+ *
+ * KUE_NOCOPY: kue reads @payload in place; the caller keeps it valid and
+ * unchanged until the delivered callback (required) runs, then owns it again.
+ * On failure the caller keeps it and no callback runs.
+ */
+#define KUE_KFREE	0x1U
+#define KUE_NOCOPY	0x2U
+
+/**
+ * typedef kue_delivered_fn - called once per message when no reader needs it
+ * @priv: the @priv passed to kue_send_event()
+ * @seq: the message's sequence number
+ * @status: 0 delivered, -ENOBUFS dropped, -ECANCELED recalled (see above)
+ */
+typedef void (*kue_delivered_fn)(void *priv, u64 seq, int status);
+
+/**
+ * kue_send_event - broadcast a message to the readers of /dev/kue
+ * @payload: message bytes (may be NULL when @size is 0)
+ * @size: payload bytes, at most KUE_MAX_MSG_SIZE
+ * @flags: 0, KUE_KFREE or KUE_NOCOPY
+ * @delivered: optional callback (required with KUE_NOCOPY)
+ * @priv: passed to @delivered
+ * @gfp: allocation flags; GFP_ATOMIC from atomic context
+ *
+ * Safe from any context but NMI (spinlock with interrupts disabled). If the
+ * queue would exceed its memory bound, the oldest messages are dropped.
+ *
+ * Return: the message's sequence number (>= 1), or -EINVAL (bad size, flags
+ * or arguments), -ENOSPC (larger than the memory bound), -ENOMEM.
+ */
+s64 kue_send_event(const void *payload, size_t size, unsigned int flags,
+		   kue_delivered_fn delivered, void *priv, gfp_t gfp);
+
+/**
+ * kue_recall_event - withdraw a message not yet read by every reader
+ * @seq: the sequence number kue_send_event() returned
+ *
+ * Readers that have not read it will never see it (it is not counted as
+ * lost). A read() already copying it may still complete. Its callback runs
+ * with -ECANCELED. Safe from any context but NMI.
+ *
+ * Return: 0, or -ENOENT if the message is no longer queued.
+ */
+int kue_recall_event(u64 seq);
+
+/**
+ * kue_delivered_event - has a message left the queue?
+ * @seq: the sequence number kue_send_event() returned
+ *
+ * For senders that poll instead of passing a callback. Safe from any
+ * context but NMI.
+ *
+ * Return: true when message @seq was sent and no reader will read it any
+ * more (delivered, dropped or recalled); its callback may still be pending.
+ */
+bool kue_delivered_event(u64 seq);
+
+/**
+ * kue_recall_all - recall every message of one sender and wait for callbacks
+ * @delivered: the sender's callback
+ *
+ * Recalls every queued message whose callback is @delivered, then waits
+ * until no callback to @delivered is pending or running. Call from process
+ * context (it sleeps), e.g. from the sender's module exit, after the sender
+ * stopped sending.
+ */
+void kue_recall_all(kue_delivered_fn delivered);
+
+/**
+ * kue_flush_delivered - wait for the callbacks of retired messages
+ *
+ * Waits until every callback due for a message that already left the queue
+ * (and is not being copied by a read()) has run. Process context only.
+ */
+void kue_flush_delivered(void);
+
+/**
+ * struct kue_stats - queue-wide counters, for tests and diagnostics
+ * @queued_msgs: messages queued
+ * @queued_bytes: payload bytes queued
+ * @next_seq: sequence number of the next message
+ * @readers: open readers
+ * @freed: messages freed (after their callback) since the module loaded
+ * @dropped: messages dropped by the memory bound since the module loaded
+ */
+struct kue_stats {
+	u64 queued_msgs;
+	u64 queued_bytes;
+	u64 next_seq;
+	u64 readers;
+	u64 freed;
+	u64 dropped;
+};
+
+void kue_get_stats(struct kue_stats *stats);
+
+#endif /* _KCHAN_KAPI_KUE_H */
