@@ -36,6 +36,7 @@
  *    t)`.
  * 4. Kernel: `t = smp_load_acquire(&meta->tail)` (pairs with 3) before it
  *    reuses any slot below t.
+ *
  * The reader may publish tail once per batch.
  *
  * Validation. On every post the kernel checks the tail it reads: `head -
@@ -51,6 +52,7 @@
  *   before this post (tail == old head).
  * - reader: publish tail; then poll(): the kernel adds the waiter, smp_mb(),
  *   re-reads tail and compares it with head before sleeping.
+ *
  * A reader must re-check head after arming its poll watcher.
  *
  * Overrun. When an entry does not fit, it is dropped and counted. The next

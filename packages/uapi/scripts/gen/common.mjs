@@ -68,9 +68,17 @@ export function wrap(text, width) {
 /** Wrap a multi-paragraph text into lines. */
 export function wrapText(text, width) {
   const lines = [];
+  let prevItem = false;
   for (const p of paragraphs(text)) {
+    const item = /^\s*([-*]|\d+\.)\s/.test(p);
     if (p === '') lines.push('');
-    else lines.push(...wrap(p, width));
+    else {
+      // A plain paragraph right after a list item gets its own blank line,
+      // so Markdown and doc tools do not fold it into the item.
+      if (prevItem && !item) lines.push('');
+      lines.push(...wrap(p, width));
+    }
+    prevItem = item;
   }
   return lines;
 }

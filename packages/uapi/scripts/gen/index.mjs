@@ -2,11 +2,17 @@
 
 import { cHeader } from './c.mjs';
 import { tsModule } from './ts.mjs';
+import { pyInit, pyModule } from './py.mjs';
+import { rustLib, rustModule } from './rust.mjs';
+import { docDevice, docIndex } from './docs.mjs';
 
 export const OUTPUT_DIRS = [
   'kernel/include/uapi/kchan',
   'packages/uapi/include/kchan',
   'packages/uapi/src/generated',
+  'packages/uapi/python',
+  'packages/uapi/rust/src',
+  'docs/protocol',
 ];
 
 export function generate(model) {
@@ -16,6 +22,12 @@ export function generate(model) {
     files.set(`kernel/include/uapi/kchan/${dev.cHeader}`, h);
     files.set(`packages/uapi/include/kchan/${dev.cHeader}`, h);
     files.set(`packages/uapi/src/generated/${dev.name}.ts`, tsModule(model, dev));
+    files.set(`packages/uapi/python/kchan_uapi/${dev.name}.py`, pyModule(model, dev));
+    files.set(`packages/uapi/rust/src/${dev.name}.rs`, rustModule(model, dev));
+    files.set(`docs/protocol/${dev.name}.md`, docDevice(model, dev));
   }
+  files.set('packages/uapi/python/kchan_uapi/__init__.py', pyInit(model));
+  files.set('packages/uapi/rust/src/lib.rs', rustLib(model));
+  files.set('docs/protocol/index.md', docIndex(model));
   return files;
 }

@@ -1,0 +1,160 @@
+# Do not edit: generated from packages/uapi/spec/kchan.yaml by packages/uapi/scripts/gen.mjs (mode: py)
+# SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT
+"""kchan ummunotify (/dev/ummunotify), protocol version 1.
+
+Address-range invalidation events (after Roland Dreier's 2009 ummunotify). A process
+registers ranges of its own address space with a cookie; when the kernel invalidates any
+part of a range (munmap, mremap, madvise(DONTNEED), page migration, exit) the reader
+gets one INVAL event per affected region, and a 64-bit generation counter in a read-only
+mmap'ed page is incremented, so a cache can check for changes with one load and no
+syscall.
+
+Contract:
+
+read() returns whole `struct ummunotify_event`s: zero or more INVAL events followed by
+one LAST event whose `user_cookie_counter` is the generation counter at the time of the
+read. A buffer too small for one event fails with EINVAL and consumes nothing. Until a
+region's event is read, further invalidations of the region merge into it (the hint
+grows to cover all of them). Unregistering a region drops its pending event.
+
+The generation page (mmap offset 0, one page, read-only) holds a u64 counter at offset
+0, incremented (after the event is queued) each time an invalidation hits at least one
+region. Load it with acquire ordering; if it is unchanged since the last read() the
+reader's view is current.
+
+Bounds. At most UMMUNOTIFY_MAX_REGIONS regions per fd; pending events live on their
+regions, so the event queue never overflows.
+
+An fd is bound to the mm of the process that first uses it; any other mm (a forked
+child, an fd passed over a socket) gets EIO.
+"""
+
+import ctypes
+import enum
+
+UMMUNOTIFY_DEVICE_PATH = "/dev/ummunotify"
+
+# Most registered regions per fd.
+UMMUNOTIFY_MAX_REGIONS = 1048576
+# Byte offset of the generation counter in the mapped page.
+UMMUNOTIFY_GENERATION_OFFSET = 0
+
+
+class UmmunotifyEventType(enum.IntEnum):
+    """enum ummunotify_event_type: Event types."""
+
+    # A registered range was (partly) invalidated; `user_cookie_counter` is its cookie.
+    INVAL = 0
+    # Ends a read(); `user_cookie_counter` is the generation counter.
+    LAST = 1
+
+
+UMMUNOTIFY_EVENT_TYPE_INVAL = 0
+UMMUNOTIFY_EVENT_TYPE_LAST = 1
+
+# Bitset ummunotify_event_flag (u32): Event flags.
+# hint_start/hint_end bound the invalidated part of the region.
+UMMUNOTIFY_EVENT_FLAG_HINT = 0x1
+UMMUNOTIFY_EVENT_FLAG_HINT__SHIFT = 0
+
+# Bitset ummunotify_feature (u32): Feature bits exchanged by
+# UMMUNOTIFY_EXCHANGE_FEATURES.
+# Per-region generation slots (reserved; not yet offered).
+UMMUNOTIFY_FEATURE_REGION_GENERATION = 0x1
+UMMUNOTIFY_FEATURE_REGION_GENERATION__SHIFT = 0
+
+
+class UmmunotifyEvent(ctypes.Structure):
+    """struct ummunotify_event: One event, 32 bytes.
+
+    Size 32, alignment 8.
+
+    - type: enum ummunotify_event_type
+    - flags: UMMUNOTIFY_EVENT_FLAG_*
+    - hint_start: Start of the invalidated part (inclusive).
+    - hint_end: End of the invalidated part (exclusive).
+    - user_cookie_counter: INVAL: the region's cookie. LAST: the generation counter.
+    """
+
+    _fields_ = [
+        ("type", ctypes.c_uint32),
+        ("flags", ctypes.c_uint32),
+        ("hint_start", ctypes.c_uint64),
+        ("hint_end", ctypes.c_uint64),
+        ("user_cookie_counter", ctypes.c_uint64),
+    ]
+
+
+assert ctypes.sizeof(UmmunotifyEvent) == 32
+
+
+class UmmunotifyRegisterIoctl(ctypes.Structure):
+    """struct ummunotify_register_ioctl: Argument of UMMUNOTIFY_REGISTER_REGION.
+
+    Size 32, alignment 8.
+
+    - start: First byte of the range.
+    - end: One past the last byte; must be > start.
+    - user_cookie: Caller's cookie, unique per fd (EEXIST otherwise).
+    - flags: Must be 0.
+    - reserved: Must be 0.
+    """
+
+    _fields_ = [
+        ("start", ctypes.c_uint64),
+        ("end", ctypes.c_uint64),
+        ("user_cookie", ctypes.c_uint64),
+        ("flags", ctypes.c_uint32),
+        ("reserved", ctypes.c_uint32),
+    ]
+
+
+assert ctypes.sizeof(UmmunotifyRegisterIoctl) == 32
+
+
+class UmmunotifyGeneration(ctypes.Structure):
+    """struct ummunotify_generation: The start of the read-only generation page.
+
+    Size 8, alignment 8.
+
+    - counter: Incremented on every invalidation that hits a region.
+    """
+
+    _fields_ = [
+        ("counter", ctypes.c_uint64),
+    ]
+
+
+assert ctypes.sizeof(UmmunotifyGeneration) == 8
+
+
+# ioctls of /dev/ummunotify
+# _IOC(readwrite, 'U', 0x1, 4): In: features the caller wants. Out: the subset the
+# kernel enabled.
+UMMUNOTIFY_EXCHANGE_FEATURES = 0xc0045501
+# _IOC(write, 'U', 0x2, 32): Register a range. EINVAL for start >= end, non-zero
+# flags/reserved; EEXIST for a cookie in use; ENOSPC past MAX_REGIONS; EIO from another
+# mm.
+UMMUNOTIFY_REGISTER_REGION = 0x40205502
+# _IOC(write, 'U', 0x3, 8): Unregister the region with this cookie (ENOENT if none),
+# dropping its pending event.
+UMMUNOTIFY_UNREGISTER_REGION = 0x40085503
+
+__all__ = [
+    "UMMUNOTIFY_DEVICE_PATH",
+    "UMMUNOTIFY_MAX_REGIONS",
+    "UMMUNOTIFY_GENERATION_OFFSET",
+    "UMMUNOTIFY_EVENT_TYPE_INVAL",
+    "UMMUNOTIFY_EVENT_TYPE_LAST",
+    "UmmunotifyEventType",
+    "UMMUNOTIFY_EVENT_FLAG_HINT",
+    "UMMUNOTIFY_EVENT_FLAG_HINT__SHIFT",
+    "UMMUNOTIFY_FEATURE_REGION_GENERATION",
+    "UMMUNOTIFY_FEATURE_REGION_GENERATION__SHIFT",
+    "UmmunotifyEvent",
+    "UmmunotifyRegisterIoctl",
+    "UmmunotifyGeneration",
+    "UMMUNOTIFY_EXCHANGE_FEATURES",
+    "UMMUNOTIFY_REGISTER_REGION",
+    "UMMUNOTIFY_UNREGISTER_REGION",
+]

@@ -1,0 +1,174 @@
+// Do not edit: generated from packages/uapi/spec/kchan.yaml by packages/uapi/scripts/gen.mjs (mode: rust)
+// SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT
+//! kchan ummunotify (`/dev/ummunotify`), protocol version 1.
+//!
+//! Address-range invalidation events (after Roland Dreier's 2009 ummunotify). A process registers
+//! ranges of its own address space with a cookie; when the kernel invalidates any part of a range
+//! (munmap, mremap, madvise(DONTNEED), page migration, exit) the reader gets one INVAL event per
+//! affected region, and a 64-bit generation counter in a read-only mmap'ed page is incremented, so
+//! a cache can check for changes with one load and no syscall.
+//!
+//! # Contract
+//!
+//! read() returns whole `struct ummunotify_event`s: zero or more INVAL events followed by one LAST
+//! event whose `user_cookie_counter` is the generation counter at the time of the read. A buffer
+//! too small for one event fails with EINVAL and consumes nothing. Until a region's event is read,
+//! further invalidations of the region merge into it (the hint grows to cover all of them).
+//! Unregistering a region drops its pending event.
+//!
+//! The generation page (mmap offset 0, one page, read-only) holds a u64 counter at offset 0,
+//! incremented (after the event is queued) each time an invalidation hits at least one region. Load
+//! it with acquire ordering; if it is unchanged since the last read() the reader's view is current.
+//!
+//! Bounds. At most UMMUNOTIFY_MAX_REGIONS regions per fd; pending events live on their regions, so
+//! the event queue never overflows.
+//!
+//! An fd is bound to the mm of the process that first uses it; any other mm (a forked child, an fd
+//! passed over a socket) gets EIO.
+
+/// The device node.
+pub const UMMUNOTIFY_DEVICE_PATH: &str = "/dev/ummunotify";
+
+/// Most registered regions per fd.
+pub const UMMUNOTIFY_MAX_REGIONS: u32 = 1048576;
+/// Byte offset of the generation counter in the mapped page.
+pub const UMMUNOTIFY_GENERATION_OFFSET: u32 = 0;
+
+// enum ummunotify_event_type: Event types.
+/// A registered range was (partly) invalidated; `user_cookie_counter` is its cookie.
+pub const UMMUNOTIFY_EVENT_TYPE_INVAL: u32 = 0;
+/// Ends a read(); `user_cookie_counter` is the generation counter.
+pub const UMMUNOTIFY_EVENT_TYPE_LAST: u32 = 1;
+
+// Bitset ummunotify_event_flag (u32): Event flags.
+/// hint_start/hint_end bound the invalidated part of the region.
+pub const UMMUNOTIFY_EVENT_FLAG_HINT: u32 = 0x1;
+pub const UMMUNOTIFY_EVENT_FLAG_HINT__SHIFT: u32 = 0;
+
+// Bitset ummunotify_feature (u32): Feature bits exchanged by UMMUNOTIFY_EXCHANGE_FEATURES.
+/// Per-region generation slots (reserved; not yet offered).
+pub const UMMUNOTIFY_FEATURE_REGION_GENERATION: u32 = 0x1;
+pub const UMMUNOTIFY_FEATURE_REGION_GENERATION__SHIFT: u32 = 0;
+
+/// `struct ummunotify_event`: One event, 32 bytes.
+///
+/// Size 32, alignment 8.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct UmmunotifyEvent {
+    /// enum ummunotify_event_type
+    pub r#type: u32,
+    /// UMMUNOTIFY_EVENT_FLAG_*
+    pub flags: u32,
+    /// Start of the invalidated part (inclusive).
+    pub hint_start: u64,
+    /// End of the invalidated part (exclusive).
+    pub hint_end: u64,
+    /// INVAL: the region's cookie. LAST: the generation counter.
+    pub user_cookie_counter: u64,
+}
+
+impl UmmunotifyEvent {
+    /// All fields zero.
+    pub const ZERO: Self = Self {
+        r#type: 0,
+        flags: 0,
+        hint_start: 0,
+        hint_end: 0,
+        user_cookie_counter: 0,
+    };
+}
+
+impl Default for UmmunotifyEvent {
+    fn default() -> Self {
+        Self::ZERO
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<UmmunotifyEvent>() == 32);
+const _: () = assert!(core::mem::align_of::<UmmunotifyEvent>() == 8);
+const _: () = assert!(core::mem::offset_of!(UmmunotifyEvent, r#type) == 0);
+const _: () = assert!(core::mem::offset_of!(UmmunotifyEvent, flags) == 4);
+const _: () = assert!(core::mem::offset_of!(UmmunotifyEvent, hint_start) == 8);
+const _: () = assert!(core::mem::offset_of!(UmmunotifyEvent, hint_end) == 16);
+const _: () = assert!(core::mem::offset_of!(UmmunotifyEvent, user_cookie_counter) == 24);
+
+/// `struct ummunotify_register_ioctl`: Argument of UMMUNOTIFY_REGISTER_REGION.
+///
+/// Size 32, alignment 8.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct UmmunotifyRegisterIoctl {
+    /// First byte of the range.
+    pub start: u64,
+    /// One past the last byte; must be > start.
+    pub end: u64,
+    /// Caller's cookie, unique per fd (EEXIST otherwise).
+    pub user_cookie: u64,
+    /// Must be 0.
+    pub flags: u32,
+    /// Must be 0.
+    pub reserved: u32,
+}
+
+impl UmmunotifyRegisterIoctl {
+    /// All fields zero.
+    pub const ZERO: Self = Self {
+        start: 0,
+        end: 0,
+        user_cookie: 0,
+        flags: 0,
+        reserved: 0,
+    };
+}
+
+impl Default for UmmunotifyRegisterIoctl {
+    fn default() -> Self {
+        Self::ZERO
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<UmmunotifyRegisterIoctl>() == 32);
+const _: () = assert!(core::mem::align_of::<UmmunotifyRegisterIoctl>() == 8);
+const _: () = assert!(core::mem::offset_of!(UmmunotifyRegisterIoctl, start) == 0);
+const _: () = assert!(core::mem::offset_of!(UmmunotifyRegisterIoctl, end) == 8);
+const _: () = assert!(core::mem::offset_of!(UmmunotifyRegisterIoctl, user_cookie) == 16);
+const _: () = assert!(core::mem::offset_of!(UmmunotifyRegisterIoctl, flags) == 24);
+const _: () = assert!(core::mem::offset_of!(UmmunotifyRegisterIoctl, reserved) == 28);
+
+/// `struct ummunotify_generation`: The start of the read-only generation page.
+///
+/// Size 8, alignment 8.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct UmmunotifyGeneration {
+    /// Incremented on every invalidation that hits a region.
+    pub counter: u64,
+}
+
+impl UmmunotifyGeneration {
+    /// All fields zero.
+    pub const ZERO: Self = Self {
+        counter: 0,
+    };
+}
+
+impl Default for UmmunotifyGeneration {
+    fn default() -> Self {
+        Self::ZERO
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<UmmunotifyGeneration>() == 8);
+const _: () = assert!(core::mem::align_of::<UmmunotifyGeneration>() == 8);
+const _: () = assert!(core::mem::offset_of!(UmmunotifyGeneration, counter) == 0);
+
+/// `_IOC(readwrite, 'U', 0x1, 4)`: In: features the caller wants. Out: the subset the kernel
+/// enabled.
+pub const UMMUNOTIFY_EXCHANGE_FEATURES: core::ffi::c_ulong = 0xc004_5501;
+/// `_IOC(write, 'U', 0x2, 32)`: Register a range. EINVAL for start >= end, non-zero flags/reserved;
+/// EEXIST for a cookie in use; ENOSPC past MAX_REGIONS; EIO from another mm.
+pub const UMMUNOTIFY_REGISTER_REGION: core::ffi::c_ulong = 0x4020_5502;
+/// `_IOC(write, 'U', 0x3, 8)`: Unregister the region with this cookie (ENOENT if none), dropping
+/// its pending event.
+pub const UMMUNOTIFY_UNREGISTER_REGION: core::ffi::c_ulong = 0x4008_5503;
