@@ -1,1 +1,6 @@
-export {};
+// @kchan/ring: lock-free SPSC reader (and a simulation writer) for the
+// kchan watch_queue notification ring, plus the WatchQueue device class.
+export { RingReader, RingEntry, type RingCallback } from './reader.js';
+export { RingWriter, createSharedRing, type PostResult } from './writer.js';
+export { RingError, WatchQueueError, type RingErrorCode } from './errors.js';
+export { loadAcquire, storeRelease } from './order.js';

@@ -1,0 +1,32 @@
+/** Error codes of @kchan/ring besides the errno-style ones of the native layer. */
+export type RingErrorCode =
+  /** The ring's contents or indices break the protocol (bad length, entry past head, ...). */
+  | 'ERING_CORRUPT'
+  /** The kernel put the queue in its error state (EPOLLERR): a bogus tail was published. */
+  | 'ERING_ERROR_STATE'
+  /** The buffer cannot hold a ring (size not a power of two, too small, bad mask). */
+  | 'ERING_LAYOUT';
+
+/** A typed error from the ring reader or writer. */
+export class RingError extends Error {
+  readonly code: RingErrorCode;
+  constructor(code: RingErrorCode, message: string) {
+    super(`${code}: ${message}`);
+    this.name = 'RingError';
+    this.code = code;
+  }
+}
+
+/** An errno-coded error (mirrors Node's fs errors: code, errno, syscall). */
+export class WatchQueueError extends Error {
+  readonly code: string;
+  readonly errno: number;
+  readonly syscall: string;
+  constructor(code: string, errno: number, syscall: string, message?: string) {
+    super(message ?? `${code}: ${syscall} failed`);
+    this.name = 'WatchQueueError';
+    this.code = code;
+    this.errno = errno;
+    this.syscall = syscall;
+  }
+}

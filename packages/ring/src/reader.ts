@@ -1,0 +1,214 @@
+// RingReader: the consumer side of the watch_queue ring contract
+// (packages/uapi/spec/kchan.yaml, device watch_queue). Single consumer.
+import {
+  WATCH_META_LOSS_NOTIFICATION,
+  WATCH_META_SKIP_NOTIFICATION,
+  WATCH_INFO_OVERRUN,
+  WATCH_QUEUE_MAX_ENTRY_SLOTS,
+  WATCH_QUEUE_SLOT_SIZE,
+  WATCH_TYPE_META,
+} from '@kchan/uapi';
+import { RingError } from './errors.js';
+import {
+  HEAD_WORD,
+  ID_MASK,
+  ID_SHIFT,
+  LENGTH_MASK,
+  LENGTH_SHIFT,
+  MASK_WORD,
+  SUBTYPE_SHIFT,
+  TAIL_WORD,
+  TYPE_FLAGS_MASK,
+  TYPE_FLAGS_SHIFT,
+  TYPE_MASK,
+  ringSlots,
+} from './layout.js';
+import { loadAcquire, storeRelease } from './order.js';
+
+/**
+ * One entry as handed to a consume() callback. The reader reuses a single
+ * instance for every entry (no allocation per notification): read what you
+ * need inside the callback and do not keep the object.
+ */
+export class RingEntry {
+  /** Notification type (24 bits; WATCH_TYPE_*). */
+  type = 0;
+  /** Subtype (8 bits). */
+  subtype = 0;
+  /** The raw info word (WATCH_INFO_*). */
+  info = 0;
+  /** Byte offset of the entry's header in the ring; the payload starts 8 bytes later. */
+  offset = 0;
+  /** Slots taken, header included (1..63). */
+  slots = 0;
+  /** The ring index of the entry (free-running slot count). */
+  index = 0;
+  private readonly words: Uint32Array;
+  /** The whole ring as bytes; the entry is `bytes.subarray(offset, offset + byteLength)`. */
+  readonly bytes: Uint8Array;
+  /** The whole ring as a DataView (little-endian fields at `offset + n`). */
+  readonly view: DataView;
+
+  constructor(buffer: ArrayBufferLike, words: Uint32Array) {
+    this.words = words;
+    this.bytes = new Uint8Array(buffer);
+    this.view = new DataView(buffer);
+  }
+
+  /** The watch id (WATCH_INFO_ID). */
+  get id(): number {
+    return (this.info & ID_MASK) >>> ID_SHIFT;
+  }
+  /** Type-specific flags (WATCH_INFO_TYPE_FLAGS). */
+  get typeFlags(): number {
+    return (this.info & TYPE_FLAGS_MASK) >>> TYPE_FLAGS_SHIFT;
+  }
+  /** Notifications were lost just before this one (WATCH_INFO_OVERRUN). */
+  get overrun(): boolean {
+    return (this.info & WATCH_INFO_OVERRUN) !== 0;
+  }
+  /** Bytes of the entry including the header. */
+  get byteLength(): number {
+    return this.slots * WATCH_QUEUE_SLOT_SIZE;
+  }
+  /** A META/LOSS entry: `lost` notifications were dropped. */
+  get isLoss(): boolean {
+    return this.type === WATCH_TYPE_META && this.subtype === WATCH_META_LOSS_NOTIFICATION;
+  }
+  /** For a META/LOSS entry, the number of notifications lost (0 otherwise). */
+  get lost(): number {
+    if (!this.isLoss || this.slots < 2) return 0;
+    const w = this.offset / 4 + 2;
+    return (this.words[w] ?? 0) + (this.words[w + 1] ?? 0) * 2 ** 32;
+  }
+  /** A copy of the payload (allocates; for convenience outside the hot path). */
+  payload(): Uint8Array {
+    return this.bytes.slice(this.offset + WATCH_QUEUE_SLOT_SIZE, this.offset + this.byteLength);
+  }
+}
+
+/** Callback of consume(): gets the reused entry; may throw to stop the batch. */
+export type RingCallback = (entry: RingEntry) => void;
+
+/**
+ * Reads the watch_queue ring in any ArrayBuffer or SharedArrayBuffer (the
+ * mmap'ed ring from the native addon, or a RingWriter's buffer).
+ *
+ * Memory order: head is loaded with acquire once per batch, tail is stored
+ * with release once per batch (see ./order.ts). Everything else the reader
+ * reads from the ring is validated: a malformed entry raises a RingError
+ * with code 'ERING_CORRUPT' and leaves tail at the bad entry.
+ */
+export class RingReader {
+  /** Number of slots in the ring. */
+  readonly size: number;
+  private readonly mask: number;
+  private readonly words: Uint32Array;
+  private readonly entry: RingEntry;
+  /** Our copy of tail: only the reader writes tail, so it needs no load. */
+  private tail: number;
+  private lostTotal = 0;
+  private consumedTotal = 0;
+
+  constructor(buffer: ArrayBufferLike) {
+    const size = ringSlots(buffer.byteLength);
+    if (size === 0) throw new RingError('ERING_LAYOUT', `a ring of ${buffer.byteLength} bytes is not a power of two of at least 256 slots`);
+    this.words = new Uint32Array(buffer);
+    // mask is user-writable memory: trust it only if it matches the mapping.
+    const mask = this.words[MASK_WORD] ?? 0;
+    if (mask + 1 !== size) throw new RingError('ERING_LAYOUT', `ring mask ${mask} does not match a mapping of ${size} slots`);
+    this.size = size;
+    this.mask = mask;
+    this.entry = new RingEntry(buffer, this.words);
+    this.tail = this.words[TAIL_WORD] ?? 0;
+  }
+
+  /** Total notifications reported lost by loss entries seen so far. */
+  get lost(): number {
+    return this.lostTotal;
+  }
+  /** Total entries handed to callbacks (loss entries included, skips excluded). */
+  get consumed(): number {
+    return this.consumedTotal;
+  }
+
+  /**
+   * Slots between tail and head (0: empty). Loads head with acquire; pairs
+   * with smp_store_release(&meta->head) in kchan_wq_post_locked().
+   */
+  pending(): number {
+    return (loadAcquire(this.words, HEAD_WORD) - this.tail) >>> 0;
+  }
+
+  /** Deliver every available entry to `cb`; returns the number delivered. */
+  consume(cb: RingCallback): number {
+    return this.processRing(Number.MAX_SAFE_INTEGER, cb);
+  }
+
+  /** Deliver at most `n` entries to `cb`; returns the number delivered. */
+  consumeN(cb: RingCallback, n: number): number {
+    if (!(n > 0)) return 0;
+    return this.processRing(n, cb);
+  }
+
+  private corrupt(what: string, at: number): RingError {
+    return new RingError('ERING_CORRUPT', `${what} at ring index ${at}`);
+  }
+
+  private processRing(limit: number, cb: RingCallback): number {
+    const words = this.words;
+    const mask = this.mask;
+    const size = this.size;
+    const entry = this.entry;
+    const start = this.tail;
+    let tail = start;
+    let n = 0;
+    // Contract step 2: pairs with smp_store_release(&meta->head, h) in
+    // kchan_wq_post_locked() (kernel) / RingWriter.publish(): the entries
+    // in [tail, head) are fully written before we read them below.
+    const head = loadAcquire(words, HEAD_WORD);
+    try {
+      if (((head - tail) >>> 0) > size) throw this.corrupt(`head ${head} more than a ring ahead of tail`, tail);
+      while (tail !== head && n < limit) {
+        const slot = tail & mask;
+        const w = slot * 2;
+        const w0 = words[w]!;
+        const info = words[w + 1]!;
+        const len = (info & LENGTH_MASK) >>> LENGTH_SHIFT;
+        if (len === 0) throw this.corrupt('entry of length 0', tail);
+        if (len > ((head - tail) >>> 0)) throw this.corrupt(`entry of ${len} slots past head ${head}`, tail);
+        if (slot + len > size) throw this.corrupt(`entry of ${len} slots across the end of the ring`, tail);
+        const type = w0 & TYPE_MASK;
+        const subtype = w0 >>> SUBTYPE_SHIFT;
+        if (type === WATCH_TYPE_META && subtype === WATCH_META_SKIP_NOTIFICATION) {
+          tail = (tail + len) >>> 0;
+          continue;
+        }
+        entry.type = type;
+        entry.subtype = subtype;
+        entry.info = info;
+        entry.offset = slot * 8;
+        entry.slots = len;
+        entry.index = tail;
+        // Consumed even if the callback throws (libbpf's rule): a bad
+        // entry must not be redelivered forever.
+        tail = (tail + len) >>> 0;
+        n++;
+        if (type === WATCH_TYPE_META && subtype === WATCH_META_LOSS_NOTIFICATION) this.lostTotal += entry.lost;
+        cb(entry);
+      }
+    } finally {
+      if (tail !== start) {
+        this.tail = tail;
+        this.consumedTotal += n;
+        // Contract step 3: pairs with smp_load_acquire(&meta->tail) in
+        // kchan_wq_post_locked() (step 4): we are done reading the slots
+        // below tail before the kernel may reuse them.
+        storeRelease(words, TAIL_WORD, tail);
+      }
+    }
+    return n;
+  }
+}
+
+export const MAX_ENTRY_SLOTS = WATCH_QUEUE_MAX_ENTRY_SLOTS;

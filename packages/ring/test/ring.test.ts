@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import {
+  WATCH_INFO_OVERRUN,
+  WATCH_META_LOSS_NOTIFICATION,
+  WATCH_TYPE_KAPI,
+  WATCH_TYPE_META,
+  WATCH_TYPE_NETDEV,
+} from '@kchan/uapi';
+import { RingError, RingReader, RingWriter, createSharedRing, type RingEntry } from '../src/index.js';
+import { checkPattern, patternPayload } from './helpers.js';
+
+const HEAD = 2;
+const TAIL = 3;
+
+function collect(reader: RingReader): Array<{ type: number; subtype: number; id: number; slots: number; seq: number; lost: number; overrun: boolean }> {
+  const out: Array<{ type: number; subtype: number; id: number; slots: number; seq: number; lost: number; overrun: boolean }> = [];
+  reader.consume((e: RingEntry) => {
+    out.push({ type: e.type, subtype: e.subtype, id: e.id, slots: e.slots, seq: e.isLoss ? -1 : checkPattern(e), lost: e.lost, overrun: e.overrun });
+  });
+  return out;
+}
+
+describe('RingReader + RingWriter', () => {
+  it('initialises the meta entry like IOC_WATCH_QUEUE_SET_SIZE', () => {
+    const buf = new ArrayBuffer(4096);
+    new RingWriter(buf);
+    const w = new Uint32Array(buf);
+    expect([w[0]! & 0xffffff, w[0]! >>> 24, (w[1]! >>> 3) & 63, w[2], w[3], w[4]]).toEqual([0, 0, 3, 3, 3, 511]);
+  });
+
+  it('delivers entries in order with id, type flags and payload', () => {
+    const buf = new ArrayBuffer(4096);
+    const wr = new RingWriter(buf);
+    const rd = new RingReader(buf);
+    expect(rd.consume(() => {})).toBe(0);
+    expect(wr.post(WATCH_TYPE_KAPI, 7, (5 << 24) | (0x81 << 16), patternPayload(100, 4))).toBe('posted');
+    expect(wr.post(WATCH_TYPE_NETDEV, 2, 9 << 24)).toBe('posted');
+    const seen: string[] = [];
+    rd.consume((e) => seen.push(`${e.type}/${e.subtype} id=${e.id} tf=${e.typeFlags} slots=${e.slots} seq=${checkPattern(e)}`));
+    expect(seen).toEqual(['3/7 id=5 tf=129 slots=4 seq=100', '1/2 id=9 tf=0 slots=1 seq=-1']);
+    const w = new Uint32Array(buf);
+    expect(w[TAIL]).toBe(w[HEAD]);
+  });
+
+  it('pads the end with a skip entry and skips the meta entry after the wrap', () => {
+    const buf = new ArrayBuffer(256 * 8);
+    const wr = new RingWriter(buf);
+    const rd = new RingReader(buf);
+    let seq = 0;
+    const got: number[] = [];
+    for (let round = 0; round < 40; round++) {
+      for (let i = 0; i < 3; i++) expect(wr.post(WATCH_TYPE_KAPI, 0, 0, patternPayload(seq++, 63))).toBe('posted');
+      rd.consume((e) => got.push(checkPattern(e)));
+    }
+    expect(got).toEqual(Array.from({ length: seq }, (_, i) => i));
+  });
+
+  it('reports overrun with an exact loss entry and the OVERRUN flag', () => {
+    const buf = new ArrayBuffer(256 * 8);
+    const wr = new RingWriter(buf);
+    const rd = new RingReader(buf);
+    const results = Array.from({ length: 100 }, (_, i) => wr.post(WATCH_TYPE_KAPI, 0, 0, patternPayload(i, 8)));
+    const posted = results.filter((r) => r === 'posted').length;
+    const lost = results.length - posted;
+    expect(lost).toBeGreaterThan(0);
+    collect(rd);
+    expect(wr.post(WATCH_TYPE_KAPI, 0, 0, patternPayload(1000, 2))).toBe('posted');
+    const after = collect(rd);
+    expect(after[0]).toMatchObject({ type: WATCH_TYPE_META, subtype: WATCH_META_LOSS_NOTIFICATION, lost, overrun: true });
+    expect(after[1]).toMatchObject({ seq: 1000, overrun: true });
+    expect(rd.lost).toBe(lost);
+  });
+
+  it('consumeN stops after n entries and publishes tail', () => {
+    const buf = new ArrayBuffer(4096);
+    const wr = new RingWriter(buf);
+    const rd = new RingReader(buf);
+    for (let i = 0; i < 10; i++) wr.post(WATCH_TYPE_KAPI, 0, 0, patternPayload(i, 2));
+    const got: number[] = [];
+    expect(rd.consumeN((e) => got.push(checkPattern(e)), 3)).toBe(3);
+    expect(new Uint32Array(buf)[TAIL]).toBe(3 + 3 * 2);
+    expect(rd.consume((e) => got.push(checkPattern(e)))).toBe(7);
+    expect(got).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('on a callback throw publishes tail past the consumed entries, then rethrows', () => {
+    const buf = new ArrayBuffer(4096);
+    const wr = new RingWriter(buf);
+    const rd = new RingReader(buf);
+    for (let i = 0; i < 5; i++) wr.post(WATCH_TYPE_KAPI, 0, 0, patternPayload(i, 2));
+    const boom = new Error('boom');
+    expect(() =>
+      rd.consume((e) => {
+        if (checkPattern(e) === 2) throw boom;
+      }),
+    ).toThrow(boom);
+    expect(new Uint32Array(buf)[TAIL]).toBe(3 + 3 * 2);
+    const got: number[] = [];
+    rd.consume((e) => got.push(checkPattern(e)));
+    expect(got).toEqual([3, 4]);
+  });
+
+  describe('validation', () => {
+    function setup(): { buf: ArrayBuffer; w: Uint32Array; rd: RingReader; wr: RingWriter } {
+      const buf = new ArrayBuffer(4096);
+      const wr = new RingWriter(buf);
+      wr.post(WATCH_TYPE_KAPI, 0, 0, patternPayload(0, 2));
+      return { buf, w: new Uint32Array(buf), rd: new RingReader(buf), wr };
+    }
+    const corrupt = (fn: () => unknown): void => {
+      try {
+        fn();
+      } catch (e) {
+        expect(e).toBeInstanceOf(RingError);
+        expect((e as RingError).code).toBe('ERING_CORRUPT');
+        return;
+      }
+      throw new Error('no RingError');
+    };
+
+    it('length 0', () => {
+      const { w, rd } = setup();
+      w[7] = w[7]! & ~0x1f8;
+      corrupt(() => rd.consume(() => {}));
+      corrupt(() => rd.consume(() => {})); // not an infinite loop, not skipped either
+    });
+    it('entry past head', () => {
+      const { w, rd } = setup();
+      w[7] = (w[7]! & ~0x1f8) | (5 << 3);
+      corrupt(() => rd.consume(() => {}));
+    });
+    it('head more than a ring ahead of tail', () => {
+      const { w, rd } = setup();
+      w[HEAD] = 3 + 513;
+      corrupt(() => rd.consume(() => {}));
+    });
+    it('entry across the end of the ring', () => {
+      const buf = new ArrayBuffer(4096);
+      const w = new Uint32Array(buf);
+      new RingWriter(buf);
+      w[HEAD] = 512 + 3;
+      w[TAIL] = 510;
+      w[510 * 2] = WATCH_TYPE_KAPI;
+      w[510 * 2 + 1] = 4 << 3;
+      corrupt(() => new RingReader(buf).consume(() => {}));
+    });
+    it('a bad mapping size or mask', () => {
+      expect(() => new RingReader(new ArrayBuffer(1000))).toThrow(RingError);
+      const buf = new ArrayBuffer(4096);
+      new RingWriter(buf);
+      new Uint32Array(buf)[4] = 1023;
+      expect(() => new RingReader(buf)).toThrow(/mask/);
+    });
+    it('the writer enters the error state on a bogus tail and writes nothing more', () => {
+      const { w, wr } = setup();
+      const before = w.slice();
+      w[TAIL] = 2; // backwards
+      const snapshot = w.slice();
+      expect(wr.post(WATCH_TYPE_KAPI, 0, 0)).toBe('error');
+      expect(wr.error).toBe(true);
+      expect(w).toEqual(snapshot);
+      expect(before[HEAD]).toBe(w[HEAD]);
+    });
+  });
+
+  it('works over a SharedArrayBuffer', () => {
+    const sab = createSharedRing(512);
+    const wr = new RingWriter(sab);
+    const rd = new RingReader(sab);
+    wr.post(WATCH_TYPE_KAPI, 1, 0, patternPayload(42, 3));
+    const got: number[] = [];
+    rd.consume((e) => got.push(checkPattern(e)));
+    expect(got).toEqual([42]);
+    expect(WATCH_INFO_OVERRUN).toBe(1);
+  });
+});
