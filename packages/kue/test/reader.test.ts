@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+
+import { KueError, KueReader, recordSize } from '../src/index.js';
+import { MockKue } from './mock-binding.js';
+
+const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+const text = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+describe('KueReader (mock binding)', () => {
+  it('reads batches and returns [] on EAGAIN', async () => {
+    const mock = new MockKue();
+    const r = await KueReader.open({ binding: mock });
+    expect(r.readBatch()).toEqual([]);
+    mock.push({ seq: 1n, payload: bytes('m1') }, { seq: 2n, payload: bytes('m2') });
+    expect(r.readBatch().map((m) => text(m.payload))).toEqual(['m1', 'm2']);
+    expect(r.stats).toMatchObject({ reads: 1, messages: 2 });
+    r.close();
+  });
+
+  it('grows a 16-byte buffer on EFBIG until a 64 KiB message fits, losing nothing', async () => {
+    const mock = new MockKue();
+    const r = await KueReader.open({ binding: mock, bufferSize: 16 });
+    const big = new Uint8Array(65536).map((_, i) => i & 0xff);
+    mock.push({ seq: 1n, payload: big }, { seq: 2n, payload: bytes('after') });
+    const first = r.readBatch();
+    expect(first).toHaveLength(2);
+    expect(first[0]!.payload).toEqual(big);
+    expect(text(first[1]!.payload)).toBe('after');
+    expect(r.bufferSize).toBe(131072);
+    expect(r.bufferSize).toBeGreaterThanOrEqual(recordSize(65536));
+    expect(r.stats.grows).toBe(13);
+    expect(mock.readSizes.slice(0, 3)).toEqual([16, 32, 64]);
+    // The buffer stays grown.
+    mock.push({ seq: 3n, payload: big });
+    expect(r.readBatch()[0]!.seq).toBe(3n);
+    expect(r.stats.grows).toBe(13);
+    r.close();
+  });
+
+  it('throws a typed EFBIG when even a maximal buffer cannot hold the record', async () => {
+    const mock = new MockKue();
+    mock.read = () => {
+      throw Object.assign(new Error('EFBIG'), { code: 'EFBIG', errno: -27, syscall: 'read' });
+    };
+    const r = await KueReader.open({ binding: mock, bufferSize: 1 });
+    let err: unknown;
+    try {
+      r.readBatch();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(KueError);
+    expect(err).toMatchObject({ code: 'EFBIG', errno: -27, syscall: 'read' });
+    r.close();
+  });
+
+  it('reports loss on the message and in stats', async () => {
+    const mock = new MockKue();
+    const r = await KueReader.open({ binding: mock });
+    mock.push({ seq: 10n, payload: bytes('x'), lost: 7 });
+    const [m] = r.readBatch();
+    expect(m!.lost).toBe(7);
+    expect(r.stats.lost).toBe(7);
+    r.close();
+  });
+
+  it('iterates asynchronously, waking on new messages', async () => {
+    const mock = new MockKue();
+    const r = await KueReader.open({ binding: mock, copy: true });
+    const got: string[] = [];
+    const done = (async () => {
+      for await (const m of r) {
+        got.push(text(m.payload));
+        if (got.length === 3) break;
+      }
+    })();
+    await new Promise((res) => setTimeout(res, 5));
+    mock.push({ seq: 1n, payload: bytes('a') });
+    await new Promise((res) => setTimeout(res, 5));
+    mock.push({ seq: 2n, payload: bytes('b') }, { seq: 3n, payload: bytes('c') });
+    await done;
+    expect(got).toEqual(['a', 'b', 'c']);
+    r.close();
+  });
+
+  it('rejects a waiting iterator with the abort reason', async () => {
+    const mock = new MockKue();
+    const r = await KueReader.open({ binding: mock });
+    const ac = new AbortController();
+    const it = r.messages({ signal: ac.signal });
+    const p = it.next();
+    ac.abort(new Error('stop'));
+    await expect(p).rejects.toThrow('stop');
+    r.close();
+  });
+
+  it('ends iteration when closed while waiting; close is idempotent', async () => {
+    const mock = new MockKue();
+    const r = await KueReader.open({ binding: mock });
+    const p = r.messages().next();
+    r.close();
+    r.close();
+    await expect(p).resolves.toEqual({ done: true, value: undefined });
+    expect(mock.closedFds).toHaveLength(1);
+    expect(() => r.readBatch()).toThrow(KueError);
+    expect(() => r.info()).toThrow(expect.objectContaining({ code: 'ERR_KUE_CLOSED' }));
+  });
+
+  it('wraps open errors as KueError with the errno code', async () => {
+    await expect(KueReader.open({ binding: new MockKue(), path: '/nope' })).rejects.toMatchObject({
+      name: 'KueError',
+      code: 'ENOENT',
+      syscall: 'open',
+    });
+  });
+
+  it('validates bufferSize', async () => {
+    await expect(KueReader.open({ binding: new MockKue(), bufferSize: 0 })).rejects.toThrow(RangeError);
+  });
+
+  it('decodes info() from the ioctl buffer', async () => {
+    const r = await KueReader.open({ binding: new MockKue() });
+    expect(r.info()).toEqual({ queued_msgs: 0n, queued_bytes: 0n, limit_bytes: 0n, next_seq: 0n, cursor: 0n, lost: 0n });
+    r.close();
+  });
+});
