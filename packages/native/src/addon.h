@@ -1,0 +1,38 @@
+// Per-environment state (one per main thread / worker thread) and the
+// Init functions each concern registers its exports with.
+#ifndef KCHAN_NATIVE_ADDON_H_
+#define KCHAN_NATIVE_ADDON_H_
+
+#include <napi.h>
+
+#include <map>
+
+namespace kchan {
+
+class Poller;
+
+struct EnvData {
+  Napi::FunctionReference mapping_ctor;
+  Napi::FunctionReference poller_ctor;
+  Napi::FunctionReference producer_ctor;
+  // Open pollers by fd, so close(fd) can close them first and a second
+  // poller on the same fd is refused (libuv allows one watcher per fd).
+  std::multimap<int, Poller*> pollers;
+  // Test hook: behave as if external ArrayBuffers were not allowed.
+  bool force_no_external = false;
+};
+
+EnvData* GetEnvData(Napi::Env env);
+
+void InitFd(Napi::Env env, Napi::Object exports);
+void InitMmap(Napi::Env env, Napi::Object exports);
+void InitPoller(Napi::Env env, Napi::Object exports);
+void InitTesting(Napi::Env env, Napi::Object testing);
+
+// Closes (uv_close) every poller watching fd in this environment; used by
+// close(fd) so the fd is never closed under an active watcher.
+void ClosePollersForFd(Napi::Env env, int fd);
+
+}  // namespace kchan
+
+#endif  // KCHAN_NATIVE_ADDON_H_

@@ -1,0 +1,255 @@
+// Poller: a uv_poll_t watcher on an fd, on the loop of the calling
+// environment (napi_get_uv_event_loop, so worker threads get their own loop).
+//
+// Lifetime rules (the bugs serialport/usb hit):
+//  * The uv_poll_t lives in a heap block freed by the uv_close callback, never
+//    inside the JS-owned object, so closing from inside a callback or from a
+//    GC finalizer cannot free memory libuv still uses.
+//  * While started, the JS object holds a strong self-reference so it cannot
+//    be collected with a live watcher; stop()/close() drop it.
+//  * An environment cleanup hook closes the handle when a worker exits, so
+//    the loop closes without open handles.
+//  * Events are reported as Linux poll(2) bits. libuv folds EPOLLERR into a
+//    UV_EBADF status and EPOLLHUP into "readable", so after every wakeup the
+//    exact revents are read with poll(fd, 0 timeout). POLLERR, POLLHUP and
+//    POLLNVAL are terminal: the watcher stops itself before the callback.
+#include <errno.h>
+#include <poll.h>
+#include <uv.h>
+
+#include "addon.h"
+#include "args.h"
+#include "errors.h"
+
+namespace kchan {
+
+namespace {
+
+struct PollBlock {
+  uv_poll_t handle;
+  Poller* owner;
+};
+
+constexpr int kRequestable = POLLIN | POLLPRI | POLLOUT | POLLRDHUP;
+
+}  // namespace
+
+class Poller : public Napi::ObjectWrap<Poller> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Poller",
+                       {
+                           InstanceMethod<&Poller::Start>("start"),
+                           InstanceMethod<&Poller::Stop>("stop"),
+                           InstanceMethod<&Poller::Close>("close"),
+                           InstanceMethod<&Poller::RefHandle>("ref"),
+                           InstanceMethod<&Poller::UnrefHandle>("unref"),
+                           InstanceMethod<&Poller::HasRef>("hasRef"),
+                           InstanceAccessor<&Poller::GetFd>("fd"),
+                           InstanceAccessor<&Poller::GetActive>("active"),
+                           InstanceAccessor<&Poller::GetClosed>("closed"),
+                       });
+  }
+
+  // new Poller(fd, callback(err, revents))
+  explicit Poller(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Poller>(info) {
+    Napi::Env env = info.Env();
+    fd_ = ArgFd(info, 0, "fd");
+    if (!info[1].IsFunction())
+      ThrowArgType(env, "callback", "of type function", info[1]);
+    EnvData* data = GetEnvData(env);
+    // libuv supports one watcher per fd and loop.
+    if (data->pollers.count(fd_) > 0) ThrowErrno(env, EEXIST, "uv_poll_init");
+    uv_loop_t* loop = nullptr;
+    if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr)
+      throw Napi::Error::New(env, "napi_get_uv_event_loop failed");
+    auto* block = new PollBlock();
+    int r = uv_poll_init(loop, &block->handle, fd_);
+    if (r < 0) {
+      delete block;  // never registered with the loop
+      ThrowErrno(env, -r, "uv_poll_init");
+    }
+    block->owner = this;
+    block->handle.data = block;
+    block_ = block;
+    env_ = env;
+    callback_ = Napi::Persistent(info[1].As<Napi::Function>());
+    async_ = std::make_unique<Napi::AsyncContext>(env, "kchan.Poller");
+    data->pollers.emplace(fd_, this);
+    napi_add_env_cleanup_hook(env, CleanupHook, this);
+  }
+
+  ~Poller() override {
+    // Collected: not active (active pollers hold a self-reference).
+    CloseHandle(true);
+  }
+
+  // Closes the uv handle (idempotent). from_env_cleanup/destructor paths must
+  // not touch JS.
+  void CloseHandle(bool remove_hook) {
+    if (block_ == nullptr) return;
+    if (remove_hook) napi_remove_env_cleanup_hook(env_, CleanupHook, this);
+    EnvData* data = GetEnvData(env_);
+    if (data != nullptr) {
+      auto range = data->pollers.equal_range(fd_);
+      for (auto it = range.first; it != range.second; ++it) {
+        if (it->second == this) {
+          data->pollers.erase(it);
+          break;
+        }
+      }
+    }
+    block_->owner = nullptr;
+    uv_poll_stop(&block_->handle);
+    uv_close(reinterpret_cast<uv_handle_t*>(&block_->handle), [](uv_handle_t* h) {
+      delete static_cast<PollBlock*>(h->data);
+    });
+    block_ = nullptr;
+  }
+
+  // Called from JS-capable contexts: also drops the self-reference.
+  void CloseFromJs() {
+    if (block_ == nullptr) return;
+    SetActive(false);
+    CloseHandle(true);
+  }
+
+ private:
+  static void CleanupHook(void* arg) {
+    // The environment is going away (e.g. worker exit): close the handle so
+    // the loop can close. The hook is consumed by running, don't remove it.
+    static_cast<Poller*>(arg)->CloseHandle(false);
+  }
+
+  static void OnPoll(uv_poll_t* handle, int status, int uvevents) {
+    auto* block = static_cast<PollBlock*>(handle->data);
+    if (block->owner == nullptr) return;
+    block->owner->Dispatch(status, uvevents);
+  }
+
+  void SetActive(bool active) {
+    if (active == active_) return;
+    active_ = active;
+    if (active) Ref(); else Unref();
+  }
+
+  void Dispatch(int status, int /*uvevents*/) {
+    // Exact readiness: what the kernel reports right now for our fd.
+    struct pollfd p = {fd_, static_cast<short>(events_ | POLLERR | POLLHUP), 0};
+    int revents = 0;
+    int pr;
+    do {
+      pr = poll(&p, 1, 0);
+    } while (pr < 0 && errno == EINTR);
+    if (pr > 0) revents = p.revents;
+    int err = 0;
+    if (revents & POLLNVAL) {
+      err = EBADF;
+    } else if (status < 0 && !(revents & POLLERR)) {
+      err = -status;
+    }
+    revents &= events_ | POLLERR | POLLHUP;
+    if (err == 0 && revents == 0) return;  // readiness went away: wait again
+    bool terminal = err != 0 || (revents & (POLLERR | POLLHUP));
+
+    Napi::Env env = env_;
+    Napi::HandleScope scope(env);
+    Napi::Object self = Value();  // keeps the object alive during the call
+    if (terminal) {
+      if (block_ != nullptr) uv_poll_stop(&block_->handle);
+      SetActive(false);
+    }
+    Napi::Value e = err != 0 ? ErrnoError(env, err, "poll").Value() : env.Null();
+    try {
+      callback_.MakeCallback(self, {e, Napi::Number::New(env, revents)}, *async_);
+    } catch (const Napi::Error& ex) {
+      // A throwing callback is an uncaught exception, as for any Node callback.
+      napi_fatal_exception(env, ex.Value());
+    }
+  }
+
+  Napi::Value Start(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    int events = POLLIN;
+    if (!info[0].IsUndefined())
+      events = static_cast<int>(ArgInt(info, 0, "events", 1, kRequestable));
+    if (events & ~kRequestable)
+      ThrowOutOfRange(env, "events",
+                      "a combination of POLLIN, POLLPRI, POLLOUT and POLLRDHUP",
+                      std::to_string(events));
+    if (block_ == nullptr)
+      ThrowCode(env, "ERR_INVALID_STATE", "Invalid state: the poller is closed");
+    int uv = 0;
+    if (events & POLLIN) uv |= UV_READABLE;
+    if (events & POLLOUT) uv |= UV_WRITABLE;
+    if (events & POLLPRI) uv |= UV_PRIORITIZED;
+    if (events & POLLRDHUP) uv |= UV_DISCONNECT;
+    int r = uv_poll_start(&block_->handle, uv, OnPoll);
+    if (r < 0) ThrowErrno(env, -r, "uv_poll_start");
+    events_ = events;
+    SetActive(true);
+    return env.Undefined();
+  }
+
+  Napi::Value Stop(const Napi::CallbackInfo& info) {
+    if (block_ != nullptr) uv_poll_stop(&block_->handle);
+    SetActive(false);
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    CloseFromJs();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value RefHandle(const Napi::CallbackInfo& info) {
+    if (block_ != nullptr) uv_ref(reinterpret_cast<uv_handle_t*>(&block_->handle));
+    return info.This();
+  }
+
+  Napi::Value UnrefHandle(const Napi::CallbackInfo& info) {
+    if (block_ != nullptr) uv_unref(reinterpret_cast<uv_handle_t*>(&block_->handle));
+    return info.This();
+  }
+
+  Napi::Value HasRef(const Napi::CallbackInfo& info) {
+    bool r = block_ != nullptr &&
+             uv_has_ref(reinterpret_cast<uv_handle_t*>(&block_->handle));
+    return Napi::Boolean::New(info.Env(), r);
+  }
+
+  Napi::Value GetFd(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), fd_);
+  }
+  Napi::Value GetActive(const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), active_);
+  }
+  Napi::Value GetClosed(const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), block_ == nullptr);
+  }
+
+  int fd_ = -1;
+  int events_ = 0;
+  bool active_ = false;
+  PollBlock* block_ = nullptr;
+  napi_env env_ = nullptr;
+  Napi::FunctionReference callback_;
+  std::unique_ptr<Napi::AsyncContext> async_;
+};
+
+void ClosePollersForFd(Napi::Env env, int fd) {
+  EnvData* data = GetEnvData(env);
+  while (true) {
+    auto it = data->pollers.find(fd);
+    if (it == data->pollers.end()) break;
+    it->second->CloseFromJs();  // erases itself from the map
+  }
+}
+
+void InitPoller(Napi::Env env, Napi::Object exports) {
+  Napi::Function ctor = Poller::Define(env);
+  GetEnvData(env)->poller_ctor = Napi::Persistent(ctor);
+  exports.Set("Poller", ctor);
+}
+
+}  // namespace kchan
