@@ -5,6 +5,7 @@ import { tsModule } from './ts.mjs';
 import { pyInit, pyModule } from './py.mjs';
 import { rustLib, rustModule } from './rust.mjs';
 import { docDevice, docIndex } from './docs.mjs';
+import { proofC, proofPy, proofRust } from './proof.mjs';
 
 export const OUTPUT_DIRS = [
   'kernel/include/uapi/kchan',
@@ -13,6 +14,7 @@ export const OUTPUT_DIRS = [
   'packages/uapi/python',
   'packages/uapi/rust/src',
   'docs/protocol',
+  'packages/uapi/test/proof',
 ];
 
 export function generate(model) {
@@ -29,5 +31,8 @@ export function generate(model) {
   files.set('packages/uapi/python/kchan_uapi/__init__.py', pyInit(model));
   files.set('packages/uapi/rust/src/lib.rs', rustLib(model));
   files.set('docs/protocol/index.md', docIndex(model));
+  files.set('packages/uapi/test/proof/proof.c', proofC(model));
+  files.set('packages/uapi/test/proof/proof.py', proofPy(model));
+  files.set('packages/uapi/test/proof/proof.rs', proofRust(model));
   return files;
 }

@@ -294,6 +294,10 @@ function resolveStruct(s, p, structs, bitsets, fail, claimC) {
   let end = 0;
   let align = 1;
   let flexible = null;
+  // After a field whose type is unusable, skip the offset checks of the
+  // next field and the size check, instead of reporting follow-on errors.
+  let lost = false;
+  let anyLost = false;
   for (const [j, f] of s.fields.entries()) {
     const fp = [...p, 'fields', j];
     checkDoc([...fp, 'doc'], f.doc, fail);
@@ -314,22 +318,30 @@ function resolveStruct(s, p, structs, bitsets, fail, claimC) {
       elemAlign = struct.align;
     } else if (NON_FIXED.has(f.type) || /\*|_t$|^(unsigned|signed|long|int|char|short)\b/.test(f.type)) {
       fail([...fp, 'type'], `non-fixed-width type '${f.type}': use u8, u16, u32, u64, s32, s64 or a struct`);
+      lost = anyLost = true;
       continue;
     } else if (f.type === s.name) {
       fail([...fp, 'type'], `struct '${s.name}' cannot contain itself`);
+      lost = anyLost = true;
       continue;
     } else {
       fail([...fp, 'type'], `unknown struct or type '${f.type}' (structs must be defined earlier in the same device)`);
+      lost = anyLost = true;
       continue;
     }
     const count = f.count;
     const isFlex = count === 0;
     const size = isFlex ? 0 : elemSize * (count ?? 1);
-    if (flexible) fail(fp, `flexible array '${flexible.name}' must be the last field`);
+    if (flexible) {
+      fail(fp, `flexible array '${flexible.name}' must be the last field`);
+      lost = anyLost = true;
+    }
     if (isFlex) flexible = { name: f.name, index: j };
     if (f.string && (f.type !== 'u8' || !count)) fail([...fp, 'string'], `a string must be a u8 array with count > 0`);
     if (f.offset % elemAlign) fail([...fp, 'offset'], `misaligned: offset ${f.offset} is not a multiple of the ${elemAlign}-byte alignment of ${f.type}`);
-    if (f.offset < end) {
+    if (lost) {
+      lost = false;
+    } else if (f.offset < end) {
       const other = fields.find((g) => f.offset < g.offset + g.size && g.offset < Math.max(f.offset + size, f.offset + 1));
       fail([...fp, 'offset'], `overlaps field '${other?.name ?? fields[fields.length - 1]?.name}' (bytes ${other?.offset ?? 0}..${(other ? other.offset + other.size : end) - 1}); offsets must increase`);
     } else if (f.offset > end) {
@@ -365,7 +377,7 @@ function resolveStruct(s, p, structs, bitsets, fail, claimC) {
       string: Boolean(f.string), bitset: bitset ? bitset.name : null, bitfields, doc: f.doc,
     });
   }
-  if (end !== s.size) {
+  if (end !== s.size && !anyLost) {
     fail([...p, 'size'], `size mismatch: fields end at ${end} but size is ${s.size}${end < s.size ? '; add explicit trailing padding (reserved)' : ''}`);
   }
   if (s.size % align) fail([...p, 'size'], `size ${s.size} is not a multiple of the struct's ${align}-byte alignment (add trailing padding)`);
