@@ -48,8 +48,7 @@ function orphans(out, files) {
       } else {
         const rel = relative(out, p);
         if (files.has(rel)) continue;
-        const first = readFileSync(p, 'utf8').split('\n', 1)[0];
-        if (parseMarker(first)) found.push(rel);
+        if (parseMarker(readFileSync(p, 'utf8').slice(0, 4096))) found.push(rel);
       }
     }
   };

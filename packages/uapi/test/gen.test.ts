@@ -49,12 +49,14 @@ describe('gen --check', () => {
     expect(statSync(ts).mtimeMs).toBe(before);
   });
 
-  it('every generated file starts with the marker naming spec, generator and mode', () => {
+  it('every generated file starts with the marker naming spec, generator and mode (C: after SPDX)', () => {
     const out = tmp('marker');
     expect(gen('--spec', join(PKG, 'test/fixtures/valid.yaml'), '--out', out, '--quiet').status).toBe(0);
     const first = (p: string): string => readFileSync(join(out, p), 'utf8').split('\n', 1)[0] ?? '';
     const spec = 'packages/uapi/test/fixtures/valid.yaml';
-    expect(first('kernel/include/uapi/kchan/demo.h')).toBe(`/* Do not edit: generated from ${spec} by packages/uapi/scripts/gen.mjs (mode: c-uapi) */`);
+    const header = readFileSync(join(out, 'kernel/include/uapi/kchan/demo.h'), 'utf8').split('\n');
+    expect(header[0]).toBe('/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */');
+    expect(header[1]).toBe(`/* Do not edit: generated from ${spec} by packages/uapi/scripts/gen.mjs (mode: c-uapi) */`);
     expect(first('packages/uapi/src/generated/demo.ts')).toBe(`// Do not edit: generated from ${spec} by packages/uapi/scripts/gen.mjs (mode: ts)`);
     expect(first('packages/uapi/python/kchan_uapi/demo.py')).toBe(`# Do not edit: generated from ${spec} by packages/uapi/scripts/gen.mjs (mode: py)`);
     expect(first('packages/uapi/rust/src/demo.rs')).toBe(`// Do not edit: generated from ${spec} by packages/uapi/scripts/gen.mjs (mode: rust)`);

@@ -1,5 +1,5 @@
-/* Do not edit: generated from packages/uapi/spec/kchan.yaml by packages/uapi/scripts/gen.mjs (mode: c-uapi) */
 /* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/* Do not edit: generated from packages/uapi/spec/kchan.yaml by packages/uapi/scripts/gen.mjs (mode: c-uapi) */
 /*
  * kchan watch_queue (/dev/watch_queue), protocol version 1.
  *

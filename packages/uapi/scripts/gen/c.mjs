@@ -36,8 +36,9 @@ export function cFieldDecl(f) {
 export function cHeader(model, dev) {
   const guard = `_UAPI_KCHAN_${upper(dev.cHeader.replace(/\.h$/, ''))}_H`;
   const out = [];
-  out.push(marker('c', model.file, 'c-uapi'));
+  // SPDX first (checkpatch requires it on line 1 of kernel headers), then the marker.
   out.push(`/* SPDX-License-Identifier: ${SPDX} */`);
+  out.push(marker('c', model.file, 'c-uapi'));
   out.push(...comment([`kchan ${dev.name} (${dev.path}), protocol version ${model.version}.`, '', ...wrapText(dev.doc, 74)]));
   out.push(`#ifndef ${guard}`, `#define ${guard}`, '', '#include <linux/types.h>', '#include <linux/ioctl.h>', '');
 

@@ -3,7 +3,11 @@
 export const GENERATOR = 'packages/uapi/scripts/gen.mjs';
 export const MARKER_TEXT = 'Do not edit: generated from';
 
-/** The first line of every generated file (ynl's "Do not edit" marker). */
+/**
+ * The "Do not edit" marker (as in ynl) on the first line of every generated
+ * file, except C files, where it is the second line, after the SPDX tag that
+ * checkpatch wants on line 1.
+ */
 export function marker(style, specPath, mode) {
   const text = `${MARKER_TEXT} ${specPath} by ${GENERATOR} (mode: ${mode})`;
   if (style === 'c') return `/* ${text} */`;
@@ -13,9 +17,10 @@ export function marker(style, specPath, mode) {
   throw new Error(`unknown marker style ${style}`);
 }
 
-/** Parse a generated file's first line; null if it carries no marker. */
-export function parseMarker(firstLine) {
-  const m = /Do not edit: generated from (\S+) by (\S+) \(mode: ([a-z0-9-]+)\)/.exec(firstLine);
+/** Parse the marker in a generated file's first two lines; null if none. */
+export function parseMarker(head) {
+  const firstTwo = head.split('\n', 2).join('\n');
+  const m = /Do not edit: generated from (\S+) by (\S+) \(mode: ([a-z0-9-]+)\)/.exec(firstTwo);
   return m ? { spec: m[1], generator: m[2], mode: m[3] } : null;
 }
 

@@ -26,7 +26,7 @@ export function cNames(dev) {
 }
 
 export function proofC(model) {
-  const out = [marker('c', model.file, 'proof-c'), `/* SPDX-License-Identifier: ${SPDX} */`];
+  const out = [`/* SPDX-License-Identifier: ${SPDX} */`, marker('c', model.file, 'proof-c')];
   out.push('/* Layout proof: prints what the C compiler makes of the generated headers. */');
   out.push('#include <stddef.h>', '#include <stdio.h>', '#include <string.h>');
   for (const d of model.devices) out.push(`#include <kchan/${d.cHeader}>`);

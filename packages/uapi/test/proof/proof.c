@@ -1,5 +1,5 @@
-/* Do not edit: generated from packages/uapi/spec/kchan.yaml by packages/uapi/scripts/gen.mjs (mode: proof-c) */
 /* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/* Do not edit: generated from packages/uapi/spec/kchan.yaml by packages/uapi/scripts/gen.mjs (mode: proof-c) */
 /* Layout proof: prints what the C compiler makes of the generated headers. */
 #include <stddef.h>
 #include <stdio.h>
