@@ -1,0 +1,332 @@
+// RegistrationCache: an RDMA/MPI-style memory registration cache kept
+// coherent by ummunotify (after UCX's rcache and libfabric's MR cache).
+//
+// Hit path. acquire() first loads the generation counter (one Atomics load
+// through the source); only when it moved does it drain the events and
+// evict the entries whose cookies were invalidated. Then:
+//   1. exact start: a Map from (aligned) start address to the entries
+//      starting there, scanned for one that reaches far enough;
+//   2. containment: a start-sorted array, binary-searched for the last
+//      entry starting at or below the address, then up to
+//      CONTAINMENT_PROBES entries back for one covering the range.
+// Not finding a covering entry that exists (more than CONTAINMENT_PROBES
+// entries start between it and the address) only costs a redundant
+// registration, never a wrong answer. Inserts and removals splice the
+// sorted array (O(n) memmove; they also pay for a real registration).
+//
+// Addresses are JS numbers: user addresses are below 2^47 on x86-64 and
+// arm64 (2^52 with 5-level paging), exact in a double.
+//
+// Eviction. Unreferenced entries sit on an LRU list; past `capacity`
+// entries the least recently released ones are deregistered. Entries in use
+// are never evicted, so in-use entries may exceed the capacity. An
+// invalidated entry leaves the lookup structures at once and is
+// deregistered when its last reference is released.
+import type { InvalidationEvent } from './abi.js';
+
+/** What the cache needs from an invalidation source; `Ummunotify` implements it. */
+export interface InvalidationSource {
+  /** The current generation (cheap: one load). */
+  readonly generation: bigint;
+  /** Every pending event, and the generation they make the caller current for. */
+  drain(): { readonly events: readonly Pick<InvalidationEvent, 'cookie'>[]; readonly generation: bigint };
+  register(address: bigint, length: bigint, cookie: bigint): void;
+  unregister(cookie: bigint): void;
+}
+
+export interface RegistrationCacheOptions<T> {
+  source: InvalidationSource;
+  /** Make the real registration (e.g. ibv_reg_mr) of [address, address + length). */
+  register(address: number, length: number): T;
+  /** Undo it; called once per successful `register`. */
+  deregister(value: T, address: number, length: number): void;
+  /** Most cached entries (in use ones excepted); default 4096. */
+  capacity?: number;
+  /** Round registrations out to this power of two (e.g. the page size); default 1. */
+  alignment?: number;
+  /** First cookie used with the source; default 1n. Cookies count up from it. */
+  firstCookie?: bigint;
+}
+
+/** A cached registration, returned by acquire(). */
+export interface CacheEntry<T> {
+  readonly address: number;
+  readonly length: number;
+  readonly value: T;
+  /** False once (part of) the range was invalidated; release it and acquire again. */
+  readonly valid: boolean;
+}
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  evictions: number;
+  invalidations: number;
+}
+
+/** Probes back from the binary-search position in the containment lookup. */
+export const CONTAINMENT_PROBES = 8;
+
+class Entry<T> implements CacheEntry<T> {
+  valid = true;
+  refs = 0;
+  /** LRU links; both null and not `lruHead` when not on the list. */
+  prev: Entry<T> | null = null;
+  next: Entry<T> | null = null;
+  onLru = false;
+  constructor(
+    readonly address: number,
+    readonly length: number,
+    readonly end: number,
+    readonly value: T,
+    readonly cookie: bigint,
+  ) {}
+}
+
+function checkNumber(name: string, v: number): void {
+  if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${name} must be a non-negative safe integer, got ${v}`);
+}
+
+export class RegistrationCache<T> {
+  readonly #source: InvalidationSource;
+  readonly #register: (address: number, length: number) => T;
+  readonly #deregister: (value: T, address: number, length: number) => void;
+  readonly #capacity: number;
+  readonly #align: number;
+  #nextCookie: bigint;
+  #seen: bigint;
+
+  readonly #byStart = new Map<number, Entry<T>[]>();
+  /** Valid entries sorted by address (ties: any order). */
+  readonly #sorted: Entry<T>[] = [];
+  /** Every entry not yet deregistered (valid or not), by cookie. */
+  readonly #byCookie = new Map<bigint, Entry<T>>();
+  #lruHead: Entry<T> | null = null;
+  #lruTail: Entry<T> | null = null;
+  #closed = false;
+
+  readonly stats: CacheStats = { hits: 0, misses: 0, evictions: 0, invalidations: 0 };
+
+  constructor(options: RegistrationCacheOptions<T>) {
+    this.#source = options.source;
+    this.#register = options.register;
+    this.#deregister = options.deregister;
+    this.#capacity = options.capacity ?? 4096;
+    this.#align = options.alignment ?? 1;
+    this.#nextCookie = options.firstCookie ?? 1n;
+    if (!Number.isInteger(this.#capacity) || this.#capacity < 0) {
+      throw new RangeError(`capacity must be a non-negative integer, got ${this.#capacity}`);
+    }
+    if (!Number.isInteger(this.#align) || this.#align < 1 || (this.#align & (this.#align - 1)) !== 0) {
+      throw new RangeError(`alignment must be a power of two, got ${this.#align}`);
+    }
+    // Events before the cache existed concern no entry of it.
+    this.#seen = this.#source.generation;
+  }
+
+  /** Entries not yet deregistered (cached, in use, or invalidated but in use). */
+  get size(): number {
+    return this.#byCookie.size;
+  }
+
+  /**
+   * A registration covering [address, address + length): a cached one if
+   * any (after applying pending invalidations), else a new one from the
+   * `register` callback. Pair with release().
+   */
+  acquire(address: number, length: number): CacheEntry<T> {
+    if (this.#closed) throw new Error('RegistrationCache is closed');
+    checkNumber('address', address);
+    checkNumber('length', length);
+    if (length === 0) throw new RangeError('length must be > 0');
+    if (this.#source.generation !== this.#seen) this.sync();
+
+    const align = this.#align;
+    const start = address - (address % align);
+    const rawEnd = address + length;
+    const end = rawEnd % align === 0 ? rawEnd : rawEnd - (rawEnd % align) + align;
+    if (!Number.isSafeInteger(end)) throw new RangeError(`address + length out of range: ${address} + ${length}`);
+
+    const e = this.#lookup(start, end);
+    if (e !== null) {
+      this.stats.hits++;
+      if (e.refs++ === 0) this.#lruRemove(e);
+      return e;
+    }
+    this.stats.misses++;
+    return this.#insert(start, end);
+  }
+
+  /** Give back an entry from acquire(). */
+  release(entry: CacheEntry<T>): void {
+    const e = entry as Entry<T>;
+    if (!(e instanceof Entry) || e.refs <= 0) throw new Error('release() of an entry that is not acquired');
+    if (--e.refs > 0) return;
+    if (!e.valid || this.#closed) {
+      this.#destroy(e);
+      return;
+    }
+    this.#lruAppend(e);
+    this.#evictOver(this.#capacity);
+  }
+
+  /**
+   * Apply pending invalidations now (acquire() does it when the generation
+   * moved). Returns how many entries were invalidated.
+   */
+  sync(): number {
+    const { events, generation } = this.#source.drain();
+    let n = 0;
+    for (const ev of events) {
+      const e = this.#byCookie.get(ev.cookie);
+      if (e === undefined || !e.valid) continue;
+      this.#invalidate(e);
+      n++;
+    }
+    this.#seen = generation;
+    return n;
+  }
+
+  /** Deregister every unreferenced entry; in-use ones go on their release. */
+  flush(): void {
+    this.#evictOver(0);
+  }
+
+  /** flush(), and refuse further acquires; later releases deregister. */
+  close(): void {
+    this.#closed = true;
+    this.flush();
+  }
+
+  #lookup(start: number, end: number): Entry<T> | null {
+    const same = this.#byStart.get(start);
+    if (same !== undefined) {
+      for (let i = 0; i < same.length; i++) {
+        const e = same[i]!;
+        if (e.end >= end) return e;
+      }
+    }
+    const sorted = this.#sorted;
+    // Last index with address <= start.
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid]!.address <= start) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo - 1, k = 0; i >= 0 && k < CONTAINMENT_PROBES; i--, k++) {
+      const e = sorted[i]!;
+      if (e.end >= end) return e;
+    }
+    return null;
+  }
+
+  #insert(start: number, end: number): Entry<T> {
+    const length = end - start;
+    const cookie = this.#nextCookie++;
+    // Watch the range before registering it, so an invalidation racing
+    // with the registration is seen.
+    this.#source.register(BigInt(start), BigInt(length), cookie);
+    let value: T;
+    try {
+      value = this.#register(start, length);
+    } catch (err) {
+      this.#source.unregister(cookie);
+      throw err;
+    }
+    const e = new Entry<T>(start, length, end, value, cookie);
+    e.refs = 1;
+    this.#byCookie.set(cookie, e);
+    const same = this.#byStart.get(start);
+    if (same === undefined) this.#byStart.set(start, [e]);
+    else same.push(e);
+    this.#sorted.splice(this.#sortedIndex(e), 0, e);
+    this.#evictOver(this.#capacity);
+    return e;
+  }
+
+  /** Insertion point of e in #sorted (after entries with the same address). */
+  #sortedIndex(e: Entry<T>): number {
+    const sorted = this.#sorted;
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid]!.address <= e.address) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Take e out of the lookup structures (it stays in #byCookie). */
+  #unlink(e: Entry<T>): void {
+    const same = this.#byStart.get(e.address);
+    if (same !== undefined) {
+      const i = same.indexOf(e);
+      if (i >= 0) same.splice(i, 1);
+      if (same.length === 0) this.#byStart.delete(e.address);
+    }
+    const sorted = this.#sorted;
+    // Entries with this address end just before the insertion point.
+    for (let i = this.#sortedIndex(e) - 1; i >= 0 && sorted[i]!.address === e.address; i--) {
+      if (sorted[i] === e) {
+        sorted.splice(i, 1);
+        break;
+      }
+    }
+  }
+
+  #invalidate(e: Entry<T>): void {
+    e.valid = false;
+    this.stats.invalidations++;
+    this.#unlink(e);
+    if (e.refs === 0) {
+      this.#lruRemove(e);
+      this.#destroy(e);
+    }
+  }
+
+  /** Deregister e for good: it must have no references. */
+  #destroy(e: Entry<T>): void {
+    if (e.valid) {
+      e.valid = false;
+      this.#unlink(e);
+    }
+    this.#byCookie.delete(e.cookie);
+    try {
+      this.#source.unregister(e.cookie);
+    } finally {
+      this.#deregister(e.value, e.address, e.length);
+    }
+  }
+
+  #evictOver(limit: number): void {
+    while (this.#lruHead !== null && this.#byCookie.size > limit) {
+      const e = this.#lruHead;
+      this.#lruRemove(e);
+      this.stats.evictions++;
+      this.#destroy(e);
+    }
+  }
+
+  #lruAppend(e: Entry<T>): void {
+    e.onLru = true;
+    e.prev = this.#lruTail;
+    e.next = null;
+    if (this.#lruTail !== null) this.#lruTail.next = e;
+    else this.#lruHead = e;
+    this.#lruTail = e;
+  }
+
+  #lruRemove(e: Entry<T>): void {
+    if (!e.onLru) return;
+    e.onLru = false;
+    if (e.prev !== null) e.prev.next = e.next;
+    else this.#lruHead = e.next;
+    if (e.next !== null) e.next.prev = e.prev;
+    else this.#lruTail = e.prev;
+    e.prev = null;
+    e.next = null;
+  }
+}

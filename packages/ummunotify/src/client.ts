@@ -1,0 +1,265 @@
+// Ummunotify: a client for one /dev/ummunotify fd.
+import {
+  EVENT_SIZE,
+  IOC_EXCHANGE_FEATURES,
+  IOC_REGISTER_REGION,
+  IOC_UNREGISTER_REGION,
+  REGISTER_SIZE,
+  decodeEvents,
+  encodeRegister,
+  type InvalidationEvent,
+} from './abi.js';
+import { O_CLOEXEC, O_NONBLOCK, O_RDONLY, type DeviceMapping, type UmmunotifyBinding } from './binding.js';
+import { UmmunotifyError, hasCode, toUmmunotifyError } from './errors.js';
+import { nativeBinding } from './native.js';
+
+export interface UmmunotifyOptions {
+  /** Device node; default /dev/ummunotify. */
+  path?: string;
+  /** System-call implementation; default @kchan/native. */
+  binding?: UmmunotifyBinding;
+  /** Events per read() (LAST included); default 256, the kernel's batch. */
+  batchEvents?: number;
+}
+
+export interface DrainResult {
+  /** The pending INVAL events, oldest first. */
+  readonly events: InvalidationEvent[];
+  /**
+   * A generation the caller is now current for: every invalidation counted
+   * up to it has its event in `events` (or in an earlier drain). Store it
+   * and compare with `generation` to know whether anything changed since.
+   */
+  readonly generation: bigint;
+}
+
+export interface EventsOptions {
+  signal?: AbortSignal;
+}
+
+const U64_MAX = (1n << 64n) - 1n;
+
+function toU64(name: string, v: bigint | number): bigint {
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${name} must be a non-negative safe integer, got ${v}`);
+    return BigInt(v);
+  }
+  if (v < 0n || v > U64_MAX) throw new RangeError(`${name} must fit in a u64, got ${v}`);
+  return v;
+}
+
+/**
+ * One open /dev/ummunotify. The fd is bound to this process: a child that
+ * inherits it gets EIO from every operation.
+ */
+export class Ummunotify {
+  readonly #binding: UmmunotifyBinding;
+  #fd: number;
+  #mapping: DeviceMapping | null;
+  #gen: BigUint64Array;
+  readonly #readBuf: Uint8Array;
+  readonly #readView: DataView;
+  readonly #regBuf = new Uint8Array(REGISTER_SIZE);
+  readonly #regView = new DataView(this.#regBuf.buffer);
+  readonly #u64Buf = new Uint8Array(8);
+  readonly #u64View = new DataView(this.#u64Buf.buffer);
+
+  private constructor(binding: UmmunotifyBinding, fd: number, mapping: DeviceMapping, batchEvents: number) {
+    this.#binding = binding;
+    this.#fd = fd;
+    this.#mapping = mapping;
+    this.#gen = new BigUint64Array(mapping.buffer, 0, 1);
+    this.#readBuf = new Uint8Array(batchEvents * EVENT_SIZE);
+    this.#readView = new DataView(this.#readBuf.buffer);
+  }
+
+  /** Open the device (non-blocking, close-on-exec) and map its generation page. */
+  static open(options: UmmunotifyOptions = {}): Ummunotify {
+    const binding = options.binding ?? nativeBinding();
+    const path = options.path ?? '/dev/ummunotify';
+    const batch = options.batchEvents ?? 256;
+    if (!Number.isInteger(batch) || batch < 2) throw new RangeError(`batchEvents must be an integer >= 2, got ${batch}`);
+    let fd: number;
+    try {
+      fd = binding.open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    } catch (e) {
+      throw toUmmunotifyError(e, 'open', path);
+    }
+    let mapping: DeviceMapping;
+    try {
+      mapping = binding.mmapReadOnly(fd, binding.pageSize);
+    } catch (e) {
+      try {
+        binding.close(fd);
+      } catch {
+        // the mmap error is the one to report
+      }
+      throw toUmmunotifyError(e, 'mmap', path);
+    }
+    return new Ummunotify(binding, fd, mapping, batch);
+  }
+
+  /** The fd, or -1 once closed. */
+  get fd(): number {
+    return this.#fd;
+  }
+
+  get closed(): boolean {
+    return this.#fd < 0;
+  }
+
+  #checkOpen(syscall: string): number {
+    if (this.#fd < 0) throw new UmmunotifyError('EBADF', syscall, `EBADF: ummunotify is closed, ${syscall}`);
+    return this.#fd;
+  }
+
+  /**
+   * The generation counter: one 64-bit Atomics load (sequentially
+   * consistent, so at least the acquire the contract asks for; pairs with
+   * the kernel's smp_store_release() after queueing the event). 0n once
+   * closed.
+   */
+  get generation(): bigint {
+    return Atomics.load(this.#gen, 0);
+  }
+
+  /** Ask for features (UMMUNOTIFY_FEATURE_* bits); returns the subset enabled. */
+  exchangeFeatures(wanted: number): number {
+    const fd = this.#checkOpen('ioctl');
+    if (!Number.isInteger(wanted) || wanted < 0 || wanted > 0xffffffff) {
+      throw new RangeError(`wanted must be a u32, got ${wanted}`);
+    }
+    const buf = new Uint8Array(4);
+    const view = new DataView(buf.buffer);
+    view.setUint32(0, wanted, true);
+    try {
+      this.#binding.ioctl(fd, IOC_EXCHANGE_FEATURES, buf);
+    } catch (e) {
+      throw toUmmunotifyError(e, 'ioctl', 'UMMUNOTIFY_EXCHANGE_FEATURES');
+    }
+    return view.getUint32(0, true);
+  }
+
+  /** Register the bytes of `view` under `cookie`. */
+  register(view: ArrayBufferView, cookie: bigint): void;
+  /**
+   * Register [address, address + length) under `cookie`. Any byte
+   * alignment is accepted; events come at page granularity, hints are
+   * clipped to the range. A length of 0, or one that wraps past 2^64, is
+   * EINVAL (from the kernel); a cookie in use is EEXIST.
+   */
+  register(address: bigint | number, length: bigint | number, cookie: bigint): void;
+  register(a: ArrayBufferView | bigint | number, b: bigint | number, c?: bigint): void {
+    const fd = this.#checkOpen('ioctl');
+    let start: bigint;
+    let length: bigint;
+    let cookie: bigint;
+    if (ArrayBuffer.isView(a)) {
+      start = this.#binding.addressOf(a);
+      length = BigInt(a.byteLength);
+      cookie = toU64('cookie', b);
+    } else {
+      start = toU64('address', a);
+      length = toU64('length', b);
+      if (c === undefined) throw new TypeError('register(address, length, cookie): cookie is required');
+      cookie = toU64('cookie', c);
+    }
+    // end wraps modulo 2^64 as in C: the kernel refuses end <= start.
+    encodeRegister(this.#regView, start, start + length, cookie);
+    try {
+      this.#binding.ioctl(fd, IOC_REGISTER_REGION, this.#regBuf);
+    } catch (e) {
+      throw toUmmunotifyError(e, 'ioctl', 'UMMUNOTIFY_REGISTER_REGION');
+    }
+  }
+
+  /** Unregister the region under `cookie` (ENOENT if none); drops its pending event. */
+  unregister(cookie: bigint): void {
+    const fd = this.#checkOpen('ioctl');
+    this.#u64View.setBigUint64(0, toU64('cookie', cookie), true);
+    try {
+      this.#binding.ioctl(fd, IOC_UNREGISTER_REGION, this.#u64Buf);
+    } catch (e) {
+      throw toUmmunotifyError(e, 'ioctl', 'UMMUNOTIFY_UNREGISTER_REGION');
+    }
+  }
+
+  /**
+   * Read every pending event without blocking, in reads of `batchEvents`
+   * events, until the kernel says EAGAIN (queue empty). Memory is bounded
+   * by the region count: a region has at most one pending event.
+   */
+  drain(): DrainResult {
+    const fd = this.#checkOpen('read');
+    // Loaded before reading: every invalidation counted in it queued its
+    // event before the kernel's release store, so the reads below take it.
+    // A LAST event's counter is likewise covered by the reads after it,
+    // which go on until the queue is empty.
+    let generation = this.generation;
+    const events: InvalidationEvent[] = [];
+    for (;;) {
+      let n: number;
+      try {
+        n = this.#binding.read(fd, this.#readBuf);
+      } catch (e) {
+        if (hasCode(e, 'EAGAIN')) break;
+        throw toUmmunotifyError(e, 'read');
+      }
+      const batch = decodeEvents(this.#readView, n);
+      for (const ev of batch.events) events.push(ev);
+      if (batch.generation !== null && batch.generation > generation) generation = batch.generation;
+      // LAST alone: the queue was empty when the kernel looked.
+      if (batch.events.length === 0) break;
+    }
+    return { events, generation };
+  }
+
+  /**
+   * Events as they come, until `signal` aborts (the iterator then throws
+   * its reason) or the client is closed (the iterator ends).
+   */
+  async *events(options: EventsOptions = {}): AsyncGenerator<InvalidationEvent, void, undefined> {
+    const { signal } = options;
+    for (;;) {
+      signal?.throwIfAborted();
+      if (this.closed) return;
+      const { events } = this.drain();
+      if (events.length > 0) {
+        for (const ev of events) yield ev;
+        continue;
+      }
+      // Level-triggered: an event queued after the drain above makes the
+      // fd readable, so the wait cannot miss it.
+      try {
+        await this.#binding.waitReadable(this.#fd, signal);
+      } catch (e) {
+        if (this.closed) return;
+        throw e;
+      }
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncGenerator<InvalidationEvent, void, undefined> {
+    return this.events();
+  }
+
+  /** Unmap the generation page and close the fd. Idempotent. */
+  close(): void {
+    if (this.#fd < 0) return;
+    const fd = this.#fd;
+    this.#fd = -1;
+    const mapping = this.#mapping;
+    this.#mapping = null;
+    // Generation reads after close see 0n instead of a detached buffer.
+    this.#gen = new BigUint64Array(1);
+    try {
+      mapping?.unmap();
+    } finally {
+      try {
+        this.#binding.close(fd);
+      } catch (e) {
+        throw toUmmunotifyError(e, 'close');
+      }
+    }
+  }
+}

@@ -1,0 +1,221 @@
+import { describe, expect, it } from 'vitest';
+import { CONTAINMENT_PROBES, RegistrationCache } from '../src/cache.js';
+import { FakeSource } from './fake-source.js';
+
+interface Mr {
+  id: number;
+  address: number;
+  length: number;
+}
+
+function setup(opts: { capacity?: number; alignment?: number } = {}) {
+  const source = new FakeSource();
+  const live = new Map<number, Mr>();
+  const log: string[] = [];
+  let nextId = 1;
+  const cache = new RegistrationCache<Mr>({
+    source,
+    capacity: opts.capacity,
+    alignment: opts.alignment,
+    register(address, length) {
+      const mr = { id: nextId++, address, length };
+      live.set(mr.id, mr);
+      log.push(`reg ${address}+${length}`);
+      return mr;
+    },
+    deregister(mr) {
+      expect(live.delete(mr.id)).toBe(true);
+      log.push(`dereg ${mr.address}+${mr.length}`);
+    },
+  });
+  return { source, cache, live, log };
+}
+
+describe('RegistrationCache', () => {
+  it('registers on a miss and hits on the same or a contained range', () => {
+    const { cache, live, source } = setup();
+    const a = cache.acquire(0x10000, 0x4000);
+    expect(live.size).toBe(1);
+    expect(source.regions.size).toBe(1);
+    cache.release(a);
+    const b = cache.acquire(0x10000, 0x4000);
+    expect(b).toBe(a);
+    const c = cache.acquire(0x11000, 0x100);
+    expect(c).toBe(a);
+    expect(cache.stats).toMatchObject({ hits: 2, misses: 1 });
+    cache.release(b);
+    cache.release(c);
+    expect(live.size).toBe(1);
+  });
+
+  it('does not hit a range that sticks out', () => {
+    const { cache, live } = setup();
+    const a = cache.acquire(0x10000, 0x1000);
+    const b = cache.acquire(0x10000, 0x2000);
+    expect(b).not.toBe(a);
+    const c = cache.acquire(0xf000, 0x1000);
+    expect(c).not.toBe(a);
+    expect(live.size).toBe(3);
+  });
+
+  it('aligns registrations out to the alignment', () => {
+    const { cache, log } = setup({ alignment: 4096 });
+    const a = cache.acquire(4097, 10);
+    expect(a.address).toBe(4096);
+    expect(a.length).toBe(4096);
+    expect(cache.acquire(8000, 192)).toBe(a);
+    expect(log).toEqual(['reg 4096+4096']);
+  });
+
+  it('evicts the invalidated entry only, after checking the generation', () => {
+    const { cache, source, live, log } = setup();
+    const a = cache.acquire(0x10000, 0x1000);
+    const b = cache.acquire(0x20000, 0x1000);
+    cache.release(a);
+    cache.release(b);
+    const drains = source.drains;
+    // No change: no drain.
+    cache.release(cache.acquire(0x10000, 0x1000));
+    expect(source.drains).toBe(drains);
+
+    source.invalidate(0x10800n, 0x11000n);
+    const a2 = cache.acquire(0x10000, 0x1000);
+    expect(source.drains).toBe(drains + 1);
+    expect(a2).not.toBe(a);
+    expect(a.valid).toBe(false);
+    expect(cache.acquire(0x20000, 0x1000)).toBe(b);
+    expect(log).toContain('dereg 65536+4096');
+    expect(live.size).toBe(2);
+    expect(source.regions.size).toBe(2);
+  });
+
+  it('keeps an invalidated entry in use until its release, then deregisters it', () => {
+    const { cache, source, live } = setup();
+    const a = cache.acquire(0x10000, 0x1000);
+    source.invalidate(0x10000n, 0x11000n);
+    const a2 = cache.acquire(0x10000, 0x1000);
+    expect(a2).not.toBe(a);
+    expect(a.valid).toBe(false);
+    expect(live.size).toBe(2);
+    cache.release(a);
+    expect(live.size).toBe(1);
+    expect(source.regions.size).toBe(1);
+    cache.release(a2);
+  });
+
+  it('evicts least recently released entries past the capacity, never in-use ones', () => {
+    const { cache, live, log } = setup({ capacity: 2 });
+    const held = cache.acquire(0, 10);
+    const e1 = cache.acquire(100, 10);
+    const e2 = cache.acquire(200, 10);
+    expect(live.size).toBe(3); // all in use: over capacity is allowed
+    cache.release(e1);
+    expect(live.size).toBe(2); // e1 was the only evictable one
+    expect(log.at(-1)).toBe('dereg 100+10');
+    cache.release(e2);
+    const e3 = cache.acquire(300, 10);
+    expect(log.at(-1)).toBe('dereg 200+10');
+    expect(cache.acquire(0, 10)).toBe(held);
+    cache.release(e3);
+    expect(cache.stats.evictions).toBe(2);
+  });
+
+  it('touching an entry moves it to the LRU tail', () => {
+    const { cache, log } = setup({ capacity: 2 });
+    cache.release(cache.acquire(0, 10));
+    cache.release(cache.acquire(100, 10));
+    cache.release(cache.acquire(0, 10)); // touch
+    cache.release(cache.acquire(200, 10)); // evicts 100
+    expect(log.at(-1)).toBe('dereg 100+10');
+  });
+
+  it('finds containing entries among several starting below', () => {
+    const { cache } = setup({ capacity: 1000 });
+    const big = cache.acquire(0, 1 << 20);
+    for (let i = 1; i < CONTAINMENT_PROBES; i++) cache.release(cache.acquire(i * 4096, 10));
+    expect(cache.acquire(CONTAINMENT_PROBES * 4096, 100)).toBe(big);
+  });
+
+  it('unregisters the cookie when the user register callback throws', () => {
+    const source = new FakeSource();
+    const cache = new RegistrationCache<number>({
+      source,
+      register() {
+        throw new Error('pin failed');
+      },
+      deregister() {},
+    });
+    expect(() => cache.acquire(0, 10)).toThrow('pin failed');
+    expect(source.regions.size).toBe(0);
+    expect(cache.size).toBe(0);
+  });
+
+  it('ignores events of entries it no longer has, and later events of invalid ones', () => {
+    const { cache, source, live } = setup();
+    const a = cache.acquire(0x1000, 0x1000);
+    source.invalidate(0x1000n, 0x2000n);
+    cache.sync();
+    source.invalidate(0x1000n, 0x2000n);
+    expect(cache.sync()).toBe(0);
+    cache.release(a);
+    expect(live.size).toBe(0);
+  });
+
+  it('rejects bad arguments and double releases', () => {
+    const { cache } = setup();
+    expect(() => cache.acquire(-1, 10)).toThrow(RangeError);
+    expect(() => cache.acquire(0, 0)).toThrow(RangeError);
+    expect(() => cache.acquire(0.5, 1)).toThrow(RangeError);
+    const a = cache.acquire(0, 10);
+    cache.release(a);
+    expect(() => cache.release(a)).toThrow();
+    expect(() => new RegistrationCache({ source: new FakeSource(), register: () => 0, deregister() {}, alignment: 3 })).toThrow(
+      RangeError,
+    );
+  });
+
+  it('flush and close deregister unreferenced entries; in-use ones on release', () => {
+    const { cache, live } = setup();
+    const a = cache.acquire(0, 10);
+    cache.release(cache.acquire(100, 10));
+    cache.close();
+    expect(live.size).toBe(1);
+    cache.release(a);
+    expect(live.size).toBe(0);
+    expect(() => cache.acquire(0, 10)).toThrow('closed');
+  });
+
+  it('stays consistent with a model under random operations', () => {
+    const { cache, source, live } = setup({ capacity: 16, alignment: 16 });
+    let seed = 12345;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const held: ReturnType<typeof cache.acquire>[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const op = rnd(10);
+      if (op < 5) {
+        const addr = rnd(64) * 16 + rnd(16);
+        const len = 1 + rnd(200);
+        const e = cache.acquire(addr, len);
+        expect(e.valid).toBe(true);
+        expect(e.address).toBeLessThanOrEqual(addr);
+        expect(e.address + e.length).toBeGreaterThanOrEqual(addr + len);
+        held.push(e);
+      } else if (op < 8 && held.length > 0) {
+        cache.release(held.splice(rnd(held.length), 1)[0]!);
+      } else {
+        const s = rnd(1200);
+        source.invalidate(BigInt(s), BigInt(s + 1 + rnd(64)));
+      }
+      // Every live registration is watched by exactly one kernel region.
+      expect(source.regions.size).toBe(live.size);
+      expect(cache.size).toBe(live.size);
+    }
+    for (const e of held) cache.release(e);
+    cache.close();
+    expect(live.size).toBe(0);
+    expect(source.regions.size).toBe(0);
+  });
+});
