@@ -160,11 +160,22 @@ class Poller : public Napi::ObjectWrap<Poller> {
       SetActive(false);
     }
     Napi::Value e = err != 0 ? ErrnoError(env, err, "poll").Value() : env.Null();
-    try {
-      callback_.MakeCallback(self, {e, Napi::Number::New(env, revents)}, *async_);
-    } catch (const Napi::Error& ex) {
-      // A throwing callback is an uncaught exception, as for any Node callback.
-      napi_fatal_exception(env, ex.Value());
+    napi_value argv[2] = {e, Napi::Number::New(env, revents)};
+    napi_value result;
+    // Raw napi_make_callback: when the callback throws, rethrow it as an
+    // uncaught exception (as for any Node callback). When the thread is
+    // being terminated (process.exit() in a worker) there is no exception
+    // to report, and node-addon-api's C++ wrapper would abort the process
+    // trying to build one, so it is not used here.
+    napi_status st = napi_make_callback(env, static_cast<napi_async_context>(*async_), self,
+                                        callback_.Value(), 2, argv, &result);
+    if (st != napi_ok) {
+      bool pending = false;
+      if (napi_is_exception_pending(env, &pending) == napi_ok && pending) {
+        napi_value ex;
+        if (napi_get_and_clear_last_exception(env, &ex) == napi_ok)
+          napi_fatal_exception(env, ex);
+      }
     }
   }
 

@@ -1,0 +1,288 @@
+import { spawnSync } from 'node:child_process';
+import { closeSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+
+import {
+  AbortError,
+  O_CLOEXEC,
+  O_NONBLOCK,
+  POLLERR,
+  POLLHUP,
+  POLLIN,
+  POLLOUT,
+  POLLRDHUP,
+  Poller,
+  close,
+  isErrnoError,
+  open,
+  pipe2,
+  poll,
+  read,
+  waitReadable,
+  write,
+  type KchanError,
+} from '../src/index.js';
+import { closeQuietly, expectCode, expectErrno, tempDir } from './helpers.js';
+
+const packageRoot = fileURLToPath(new URL('..', import.meta.url));
+
+function collect(fd: number): { poller: Poller; events: Array<{ err: KchanError | null; revents: number }>; next: () => Promise<void> } {
+  const events: Array<{ err: KchanError | null; revents: number }> = [];
+  let wake: (() => void) | undefined;
+  const poller = new Poller(fd, (err, revents) => {
+    events.push({ err, revents });
+    wake?.();
+  });
+  return {
+    poller,
+    events,
+    next: () =>
+      new Promise<void>((resolve) => {
+        wake = resolve;
+      }),
+  };
+}
+
+describe('Poller', () => {
+  it('fires on pipe write, with poll(2) bits, and stops', async () => {
+    const [r, w] = pipe2(O_NONBLOCK | O_CLOEXEC);
+    const { poller, events, next } = collect(r);
+    poller.start(POLLIN);
+    expect(poller.active).toBe(true);
+    const got = next();
+    write(w, new Uint8Array([1, 2, 3]));
+    await got;
+    expect(events[0]).toEqual({ err: null, revents: POLLIN });
+    read(r, new Uint8Array(8));
+    poller.stop();
+    expect(poller.active).toBe(false);
+    write(w, new Uint8Array([4]));
+    await new Promise((res) => setTimeout(res, 30));
+    expect(events.length).toBe(1); // stopped: no more callbacks
+    poller.close();
+    expect(poller.closed).toBe(true);
+    poller.close(); // idempotent
+    expectCode(() => poller.start(), Error, 'ERR_INVALID_STATE');
+    close(r);
+    close(w);
+  });
+
+  it('reports POLLHUP when the writer closes, and stops itself', async () => {
+    const [r, w] = pipe2(O_NONBLOCK | O_CLOEXEC);
+    const { poller, events, next } = collect(r);
+    poller.start(POLLIN);
+    const got = next();
+    close(w);
+    await got;
+    expect(events[0]!.err).toBe(null);
+    expect(events[0]!.revents & POLLHUP).toBe(POLLHUP);
+    expect(poller.active).toBe(false);
+    poller.close();
+    close(r);
+  });
+
+  it('reports POLLERR on the write end when the reader is gone', async () => {
+    const [r, w] = pipe2(O_NONBLOCK | O_CLOEXEC);
+    const { poller, events, next } = collect(w);
+    close(r);
+    poller.start(POLLOUT);
+    await next();
+    expect(events[0]!.err).toBe(null);
+    expect(events[0]!.revents & POLLERR).toBe(POLLERR);
+    expect(poller.active).toBe(false);
+    poller.close();
+    close(w);
+  });
+
+  it('close() from inside the callback is safe and no callback follows', async () => {
+    const [r, w] = pipe2(O_NONBLOCK | O_CLOEXEC);
+    let calls = 0;
+    const done = new Promise<void>((resolve) => {
+      const p = new Poller(r, () => {
+        calls++;
+        p.close();
+        resolve();
+      });
+      p.start();
+    });
+    write(w, new Uint8Array(1)); // stays readable (level-triggered)
+    await done;
+    await new Promise((res) => setTimeout(res, 30));
+    expect(calls).toBe(1);
+    close(r);
+    close(w);
+  });
+
+  it('close() while a wakeup is pending drops it', async () => {
+    const [r, w] = pipe2(O_NONBLOCK | O_CLOEXEC);
+    let calls = 0;
+    const p = new Poller(r, () => calls++).start();
+    write(w, new Uint8Array(1));
+    // The fd is ready now; the loop has not run yet.
+    p.close();
+    await new Promise((res) => setTimeout(res, 30));
+    expect(calls).toBe(0);
+    close(r);
+    close(w);
+  });
+
+  it('close(fd) closes the fd’s poller first', async () => {
+    const [r, w] = pipe2(O_NONBLOCK | O_CLOEXEC);
+    let calls = 0;
+    const p = new Poller(r, () => calls++).start();
+    write(w, new Uint8Array(1)); // ready, callback not yet run
+    close(r);
+    expect(p.closed).toBe(true);
+    expect(p.active).toBe(false);
+    await new Promise((res) => setTimeout(res, 20));
+    expect(calls).toBe(0);
+    close(w);
+  });
+
+  it('one poller per fd; errors for bad fds and arguments', () => {
+    const [r, w] = pipe2(O_NONBLOCK | O_CLOEXEC);
+    const p = new Poller(r, () => {});
+    expectErrno(() => new Poller(r, () => {}), 'EEXIST', 'uv_poll_init');
+    p.close();
+    new Poller(r, () => {}).close(); // free again
+    expectCode(() => new Poller(r, 'x' as unknown as () => void), TypeError, 'ERR_INVALID_ARG_TYPE');
+    expectCode(() => new Poller(-1, () => {}), RangeError, 'ERR_OUT_OF_RANGE');
+    const q = new Poller(r, () => {});
+    expectCode(() => q.start(0), RangeError, 'ERR_OUT_OF_RANGE');
+    expectCode(() => q.start(POLLERR), RangeError, 'ERR_OUT_OF_RANGE');
+    expectCode(() => q.start(POLLIN | 0x4000), RangeError, 'ERR_OUT_OF_RANGE');
+    q.start(POLLIN | POLLRDHUP);
+    q.close();
+    close(r);
+    close(w);
+    expectErrno(() => new Poller(r, () => {}), 'EBADF', 'uv_poll_init');
+  });
+
+  it('refuses regular files (epoll cannot watch them)', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const fd = open(`${dir}/f`, 0o100 /* O_CREAT */ | 2, 0o600);
+      expectErrno(() => new Poller(fd, () => {}), 'EPERM', 'uv_poll_init');
+      close(fd);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('ref/unref: an unref’d started poller does not keep the process alive', () => {
+    const script = `
+      const n = require(${JSON.stringify(packageRoot)});
+      const [r, w] = n.pipe2(n.O_NONBLOCK);
+      const p = new n.Poller(r, () => {}).start();
+      if (!p.hasRef()) throw new Error('expected ref');
+      p.unref();
+      if (p.hasRef()) throw new Error('expected unref');
+      process.on('exit', () => console.log('exited'));
+    `;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 10_000 });
+    expect(r.signal).toBe(null);
+    expect(r.stdout.trim()).toBe('exited');
+    // ... and a ref'd one does (killed by the timeout).
+    const r2 = spawnSync(process.execPath, ['-e', script.replace('p.unref();', '').replace("if (p.hasRef()) throw new Error('expected unref');", '')], {
+      encoding: 'utf8',
+      timeout: 500,
+    });
+    expect(r2.signal).toBe('SIGTERM');
+  });
+
+  it('a throwing callback is an uncaught exception, not a crash', () => {
+    const script = `
+      const n = require(${JSON.stringify(packageRoot)});
+      const [r, w] = n.pipe2(n.O_NONBLOCK);
+      process.on('uncaughtException', (e) => { console.log('caught', e.message); p.close(); });
+      const p = new n.Poller(r, () => { throw new Error('boom'); }).start();
+      n.write(w, new Uint8Array(1));
+    `;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 10_000 });
+    expect(r.stdout.trim()).toBe('caught boom');
+    expect(r.status).toBe(0);
+  });
+
+  it('works in a worker thread (its own loop) and the worker exits cleanly with a started poller', async () => {
+    const code = `
+      const { parentPort } = require('node:worker_threads');
+      const n = require(${JSON.stringify(packageRoot)});
+      const [r, w] = n.pipe2(n.O_NONBLOCK);
+      const p = new n.Poller(r, (err, revents) => {
+        parentPort.postMessage({ err: err && err.code, revents });
+        // Leave another poller started: worker exit must close it.
+        const [r2] = n.pipe2(n.O_NONBLOCK);
+        new n.Poller(r2, () => {}).start();
+        p.close();
+        process.exit(0);
+      }).start();
+      setTimeout(() => n.write(w, new Uint8Array([7])), 10);
+    `;
+    const worker = new Worker(code, { eval: true });
+    const msg = await new Promise((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    expect(msg).toEqual({ err: null, revents: POLLIN });
+    const exitCode = await new Promise((resolve) => worker.once('exit', resolve));
+    expect(exitCode).toBe(0);
+  });
+});
+
+describe('poll / waitReadable', () => {
+  it('resolves when readable', async () => {
+    const [r, w] = pipe2(O_NONBLOCK | O_CLOEXEC);
+    setTimeout(() => write(w, new Uint8Array(1)), 5);
+    await expect(waitReadable(r)).resolves.toBe(POLLIN);
+    // The temporary poller is closed: a new Poller on the fd is allowed.
+    new Poller(r, () => {}).close();
+    close(r);
+    close(w);
+  });
+
+  it('resolves with POLLHUP on hangup', async () => {
+    const [r, w] = pipe2(O_NONBLOCK | O_CLOEXEC);
+    setTimeout(() => close(w), 5);
+    const revents = await waitReadable(r);
+    expect(revents & POLLHUP).toBe(POLLHUP);
+    close(r);
+  });
+
+  it('resolves with POLLERR', async () => {
+    const [r, w] = pipe2(O_NONBLOCK | O_CLOEXEC);
+    close(r);
+    const revents = await poll(w, POLLOUT);
+    expect(revents & POLLERR).toBe(POLLERR);
+    close(w);
+  });
+
+  it('rejects with AbortError on abort and stops the watcher', async () => {
+    const [r, w] = pipe2(O_NONBLOCK | O_CLOEXEC);
+    const ac = new AbortController();
+    const p = waitReadable(r, { signal: ac.signal });
+    setTimeout(() => ac.abort(new Error('enough')), 5);
+    const err = await p.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AbortError);
+    expect((err as AbortError).name).toBe('AbortError');
+    expect((err as AbortError).code).toBe('ABORT_ERR');
+    expect(((err as AbortError).cause as Error).message).toBe('enough');
+    new Poller(r, () => {}).close(); // watcher gone
+    // Already aborted signal: rejects at once.
+    await expect(waitReadable(r, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortError);
+    closeQuietly(r, w);
+  });
+
+  it('rejects with EBADF for a closed fd, EEXIST next to a Poller', async () => {
+    const [r, w] = pipe2(O_NONBLOCK | O_CLOEXEC);
+    const p = new Poller(r, () => {});
+    const e1 = await waitReadable(r).catch((e: unknown) => e);
+    expect(isErrnoError(e1, 'EEXIST')).toBe(true);
+    p.close();
+    close(r);
+    closeSync(w);
+    const e2 = await waitReadable(r).catch((e: unknown) => e);
+    expect(isErrnoError(e2, 'EBADF')).toBe(true);
+  });
+});
