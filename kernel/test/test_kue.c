@@ -4,6 +4,7 @@
  * (kapi/kue.h), after the seed's kue-test module.
  *
  *   kue m1m4                     send "m1", "m2", "m3", "m4" (2 bytes each)
+ *   kue msg <text>               send the text (without a NUL)
  *   kue send <n> <size> [copy|kfree|nocopy]
  *                                send n messages of size bytes, payload
  *                                ownership as named (default copy)
@@ -18,7 +19,7 @@
  * (i + j) & 0xff, except that bytes 0..3 hold i as little-endian u32 when
  * size >= 4.
  *
- * Status line after send/burst/m1m4: "first=<seq> last=<seq>"; after
+ * Status line after send/burst/m1m4/msg: "first=<seq> last=<seq>"; after
  * count: "queued_msgs=.. queued_bytes=.. readers=.. next_seq=.. freed=..
  * dropped=.. cb_delivered=.. cb_dropped=.. cb_recalled=..".
  */
@@ -266,6 +267,18 @@ int kchan_test_kue_cmd(char *args)
 		return -EINVAL;
 	if (!strcmp(cmd, "m1m4"))
 		return test_kue_m1m4();
+	if (!strcmp(cmd, "msg")) {
+		s64 sent;
+
+		if (!args)
+			args = "";
+		sent = kue_send_event(args, strlen(args), 0, test_kue_delivered,
+				      NULL, GFP_KERNEL);
+		if (sent < 0)
+			return sent;
+		kchan_test_status("first=%lld last=%lld", sent, sent);
+		return 0;
+	}
 	if (!strcmp(cmd, "count"))
 		return test_kue_count();
 	if (!strcmp(cmd, "reset")) {

@@ -2,6 +2,6 @@
 export { KueReader, type KueReaderOptions, type KueReadOptions, type KueReaderStats } from './reader.js';
 export { type KueMessage, decodeRecords, recordSize, KUE_HDR_SIZE, KUE_MAX_RECORD_SIZE } from './decode.js';
 export { KUE_DEFAULT_BUFFER_SIZE, nextBufferSize } from './buffer.js';
-export { type KueBinding, type KueNativeModule, type KueNativePoller, bindingFromNative, defaultBinding } from './binding.js';
+export { type KueBinding, bindingFromNative, defaultBinding } from './binding.js';
 export { KueError, type KueErrorCode } from './errors.js';
 export { KUE_MSG_FLAG_LOST, KUE_MAX_MSG_SIZE, KUE_RECORD_ALIGN, type KueInfo } from '@kchan/uapi';

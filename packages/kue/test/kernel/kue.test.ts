@@ -1,0 +1,313 @@
+// /dev/kue against the real kernel (VM only): ordering, per-fd cursors,
+// late openers, recall, EFBIG and buffer growth, the memory bound's exact
+// loss counts, readers coming and going during sends, atomic-context sends,
+// and no leak.
+import { spawn } from 'node:child_process';
+import { closeSync, readSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { KUE_IOC_INFO, _IOR, _IOW } from '@kchan/uapi';
+
+import { KUE_MSG_FLAG_LOST, KueReader, defaultBinding, recordSize } from '../../src/index.js';
+import {
+  SKIP_REASON,
+  counts,
+  getLimit,
+  inVm,
+  kcmd,
+  pattern,
+  rawDrain,
+  rawOpen,
+  rawRead,
+  sent,
+  setLimit,
+  text,
+} from './helpers.js';
+
+describe.skipIf(!inVm)(`kue on the real kernel (${inVm ? 'VM' : SKIP_REASON})`, () => {
+  let limit0 = 0;
+
+  beforeAll(() => {
+    limit0 = getLimit();
+    kcmd('kue reset');
+    const c = counts();
+    expect(c.readers).toBe(0n);
+    expect(c.queued_msgs).toBe(0n);
+  });
+
+  afterAll(() => {
+    if (limit0) setLimit(limit0);
+  });
+
+  it('delivers m1..m4 in order to two readers, then frees them', () => {
+    const a = rawOpen();
+    const b = rawOpen();
+    const before = counts();
+    const { first, last } = sent(kcmd('kue m1m4'));
+    expect(last - first).toBe(3n);
+    expect(counts().queued_msgs).toBe(4n);
+    const ma = rawDrain(a);
+    expect(ma.map((m) => text(m.payload))).toEqual(['m1', 'm2', 'm3', 'm4']);
+    expect(ma.map((m) => m.seq)).toEqual([first, first + 1n, first + 2n, first + 3n]);
+    expect(ma.every((m) => m.lost === 0 && m.flags === 0)).toBe(true);
+    // Read by a only: still queued for b.
+    expect(counts().queued_msgs).toBe(4n);
+    const mb = rawDrain(b);
+    expect(mb.map((m) => text(m.payload))).toEqual(['m1', 'm2', 'm3', 'm4']);
+    const after = counts();
+    expect(after.queued_msgs).toBe(0n);
+    expect(after.queued_bytes).toBe(0n);
+    expect(after.cb_delivered - before.cb_delivered).toBe(4n);
+    expect(after.freed - before.freed).toBe(4n);
+    closeSync(a);
+    closeSync(b);
+  });
+
+  it('starts a reader opened after m2 at m3, and the others still free everything', () => {
+    const a = rawOpen();
+    const b = rawOpen();
+    const before = counts();
+    kcmd('kue msg m1');
+    kcmd('kue msg m2');
+    const late = rawOpen();
+    kcmd('kue msg m3');
+    kcmd('kue msg m4');
+    expect(rawDrain(a).map((m) => text(m.payload))).toEqual(['m1', 'm2', 'm3', 'm4']);
+    expect(rawDrain(b).map((m) => text(m.payload))).toEqual(['m1', 'm2', 'm3', 'm4']);
+    // m1, m2 were only for a and b: gone. m3, m4 wait for the late reader.
+    let c = counts();
+    expect(c.queued_msgs).toBe(2n);
+    expect(c.freed - before.freed).toBe(2n);
+    expect(rawDrain(late).map((m) => text(m.payload))).toEqual(['m3', 'm4']);
+    c = counts();
+    expect(c.queued_msgs).toBe(0n);
+    expect(c.freed - before.freed).toBe(4n);
+    expect(c.cb_delivered - before.cb_delivered).toBe(4n);
+    closeSync(late);
+    closeSync(a);
+    closeSync(b);
+  });
+
+  it('frees unread messages when their last reader closes', () => {
+    const a = rawOpen();
+    const before = counts();
+    kcmd('kue send 5 100');
+    expect(counts().queued_msgs).toBe(5n);
+    closeSync(a);
+    const c = counts();
+    expect(c.queued_msgs).toBe(0n);
+    expect(c.cb_delivered - before.cb_delivered).toBe(5n);
+  });
+
+  it('reports messages sent with no reader as delivered at once', () => {
+    const before = counts();
+    kcmd('kue send 3 16');
+    const c = counts();
+    expect(c.queued_msgs).toBe(0n);
+    expect(c.cb_delivered - before.cb_delivered).toBe(3n);
+  });
+
+  it('recalls a message before it is read, and not after', () => {
+    const a = rawOpen();
+    const before = counts();
+    const { first } = sent(kcmd('kue send 3 8'));
+    kcmd(`kue recall ${first + 1n}`);
+    const got = rawDrain(a);
+    expect(got.map((m) => m.seq)).toEqual([first, first + 2n]);
+    // Recalled, not lost.
+    expect(got.every((m) => m.lost === 0)).toBe(true);
+    expect(() => kcmd(`kue recall ${first}`)).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    expect(() => kcmd(`kue recall ${first + 1n}`)).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    const c = counts();
+    expect(c.cb_recalled - before.cb_recalled).toBe(1n);
+    expect(c.cb_delivered - before.cb_delivered).toBe(2n);
+    closeSync(a);
+  });
+
+  it('fails a too-small read with EFBIG without moving the cursor', () => {
+    const a = rawOpen();
+    const { first } = sent(kcmd('kue send 1 65536'));
+    for (const size of [16, 24, recordSize(65536) - 8]) {
+      expect(() => readSync(a, Buffer.alloc(size), 0, size, null)).toThrow(expect.objectContaining({ code: 'EFBIG' }));
+    }
+    const [m] = rawRead(a, recordSize(65536));
+    expect(m!.seq).toBe(first);
+    expect(m!.payload).toEqual(pattern(0, 65536));
+    closeSync(a);
+  });
+
+  it('KueReader grows a 16-byte buffer to read a 64 KiB message', async () => {
+    const r = await KueReader.open({ bufferSize: 16 });
+    try {
+      const { first } = sent(kcmd('kue send 2 65536 kfree'));
+      // 131072 bytes hold one 65560-byte record, not two. Payloads are
+      // views into the batch buffer: check each before the next read.
+      const [m0, ...rest0] = r.readBatch();
+      expect(rest0).toEqual([]);
+      expect(m0!.seq).toBe(first);
+      expect(m0!.payload).toEqual(pattern(0, 65536));
+      const [m1] = r.readBatch();
+      expect(m1!.seq).toBe(first + 1n);
+      expect(m1!.payload).toEqual(pattern(1, 65536));
+      // The next read reused the buffer under m0's view.
+      expect(m0!.payload.buffer).toBe(m1!.payload.buffer);
+      expect(r.bufferSize).toBe(131072);
+      expect(r.stats.grows).toBe(13);
+      expect(r.stats.reads).toBe(2);
+      expect(r.readBatch()).toEqual([]);
+    } finally {
+      r.close();
+    }
+  });
+
+  it('reports the exact number of messages dropped by the memory bound', async () => {
+    setLimit(64 * 1024);
+    const r = await KueReader.open({ copy: true });
+    const early = rawOpen();
+    try {
+      const before = counts();
+      // 100 x 1 KiB into 64 KiB: the oldest 36 go.
+      const { first, last } = sent(kcmd('kue send 100 1024'));
+      expect(last - first).toBe(99n);
+      const info = r.info();
+      expect(info.queued_msgs).toBe(64n);
+      expect(info.queued_bytes).toBe(65536n);
+      expect(info.limit_bytes).toBe(65536n);
+      expect(info.lost).toBe(36n);
+      const got: bigint[] = [];
+      const batch = r.readBatch();
+      expect(batch[0]!.seq).toBe(first + 36n);
+      expect(batch[0]!.lost).toBe(36);
+      expect(batch[0]!.flags & KUE_MSG_FLAG_LOST).toBe(KUE_MSG_FLAG_LOST);
+      expect(batch[0]!.payload).toEqual(pattern(36, 1024));
+      got.push(...batch.map((m) => m.seq));
+      for (let b = r.readBatch(); b.length; b = r.readBatch()) got.push(...b.map((m) => m.seq));
+      expect(got).toHaveLength(64);
+      expect(got.at(-1)).toBe(last);
+      expect(r.stats.lost).toBe(36);
+      // A reader that read half first loses only what it had not read.
+      const partial = rawDrain(early, recordSize(1024) * 10);
+      expect(partial).toHaveLength(64);
+      expect(partial[0]!.lost).toBe(36);
+      const c = counts();
+      expect(c.cb_dropped - before.cb_dropped).toBe(36n);
+      expect(c.queued_msgs).toBe(0n);
+      // Now another overflow while `early` is current: it loses exactly the unread dropped ones.
+      const s2 = sent(kcmd('kue send 10 1024'));
+      expect(rawDrain(early).map((m) => m.lost)).toEqual(new Array(10).fill(0));
+      kcmd('kue send 70 1024');
+      const tail = rawDrain(early);
+      expect(tail[0]!.lost).toBe(6);
+      expect(tail[0]!.seq).toBe(s2.last + 7n);
+      expect(r.readBatch()[0]!.lost).toBe(16);
+    } finally {
+      r.close();
+      closeSync(early);
+      setLimit(limit0);
+    }
+    expect(counts().queued_msgs).toBe(0n);
+  });
+
+  it('keeps every reader consistent while readers open and close during sends', async () => {
+    const before = counts();
+    const sender = spawn('sh', ['-c', 'for i in $(seq 150); do echo "kue send 4 40" > /dev/kchan_test || exit 1; done'], {
+      stdio: 'inherit',
+    });
+    const exited = new Promise<number | null>((res) => sender.on('exit', (code) => res(code)));
+    const steady = rawOpen();
+    const steadySeqs: bigint[] = [];
+    let running = true;
+    void exited.then(() => (running = false));
+    let opened = 0;
+    while (running) {
+      const fds = [rawOpen(), rawOpen(), rawOpen()];
+      opened += fds.length;
+      await new Promise((res) => setTimeout(res, 2));
+      for (const fd of fds) {
+        const seqs = rawRead(fd, 512).map((m) => m.seq);
+        // Whatever a transient reader sees is consecutive.
+        for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBe(seqs[i - 1]! + 1n);
+        closeSync(fd);
+      }
+      steadySeqs.push(...rawDrain(steady).map((m) => m.seq));
+    }
+    expect(await exited).toBe(0);
+    steadySeqs.push(...rawDrain(steady).map((m) => m.seq));
+    expect(opened).toBeGreaterThan(0);
+    expect(steadySeqs).toHaveLength(600);
+    for (let i = 1; i < steadySeqs.length; i++) expect(steadySeqs[i]).toBe(steadySeqs[i - 1]! + 1n);
+    closeSync(steady);
+    const c = counts();
+    expect(c.readers).toBe(0n);
+    expect(c.queued_msgs).toBe(0n);
+    expect(c.cb_delivered - before.cb_delivered).toBe(600n);
+  });
+
+  it('accepts bursts from atomic context (spinlock and hard-irq timer)', async () => {
+    const r = await KueReader.open({ copy: true });
+    try {
+      const { first, last } = sent(kcmd('kue burst 100 64'));
+      expect(last - first).toBe(199n);
+      const got = [];
+      for (let b = r.readBatch(); b.length; b = r.readBatch()) got.push(...b);
+      expect(got).toHaveLength(200);
+      got.forEach((m, i) => {
+        expect(m.seq).toBe(first + BigInt(i));
+        expect(m.payload).toEqual(pattern(i % 100, 64));
+      });
+    } finally {
+      r.close();
+    }
+  });
+
+  it('wakes an async iterator when a message arrives, and stops on abort', async () => {
+    const r = await KueReader.open({ copy: true });
+    try {
+      const ac = new AbortController();
+      const got: string[] = [];
+      const done = (async () => {
+        for await (const m of r.messages({ signal: ac.signal })) {
+          got.push(text(m.payload));
+          if (got.length === 4) break;
+        }
+      })();
+      await new Promise((res) => setTimeout(res, 100));
+      kcmd('kue m1m4');
+      await done;
+      expect(got).toEqual(['m1', 'm2', 'm3', 'm4']);
+      const waiting = r.nextBatch({ signal: ac.signal });
+      setTimeout(() => ac.abort(new Error('enough')), 50);
+      await expect(waiting).rejects.toThrow('enough');
+    } finally {
+      r.close();
+    }
+  });
+
+  it('answers KUE_IOC_INFO with this fd cursor and rejects unknown ioctls with ENOTTY', async () => {
+    const r = await KueReader.open();
+    try {
+      const { last } = sent(kcmd('kue send 2 8'));
+      const i0 = r.info();
+      expect(i0.next_seq).toBe(last + 1n);
+      expect(i0.cursor).toBe(last - 1n);
+      expect(i0.queued_msgs).toBe(2n);
+      r.readBatch();
+      expect(r.info().cursor).toBe(last + 1n);
+      expect(KUE_IOC_INFO).toBe(0x80304b40);
+      const binding = await defaultBinding();
+      for (const req of [_IOR('K', 0x41, 48), _IOR('X', 0x40, 48), _IOW('K', 0x40, 48)]) {
+        expect(() => binding.ioctl(r.fd, req, new Uint8Array(48))).toThrow(expect.objectContaining({ code: 'ENOTTY' }));
+      }
+    } finally {
+      r.close();
+    }
+  });
+
+  it('leaves nothing queued and every message freed', () => {
+    const c = counts();
+    expect(c.readers).toBe(0n);
+    expect(c.queued_msgs).toBe(0n);
+    expect(c.queued_bytes).toBe(0n);
+    expect(c.freed).toBe(c.next_seq - 1n);
+  });
+});
