@@ -1,0 +1,111 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0
+# kchan VM guest init: PID 1 inside the initramfs built by vm/run.mjs.
+#
+# Consoles: the kernel logs to ttyS1 (the host saves it); this script and the
+# command use ttyS0 (the host streams it). Lines starting with "kchan-vm:" are
+# the harness's own; the host hides them in `exec` mode.
+#
+# Shares: "hostroot" = host / (read-only 9p), "results" = a per-run host
+# directory (read-write 9p) holding job.sh (written by the host) and, after the
+# run, exitcode, taint, dmesg.txt and whatever the command wrote there.
+#
+# The command runs chrooted into an overlay of the host root (lower = 9p,
+# upper = tmpfs), so it sees the host tree at the same paths and can write
+# anywhere (vite caches, node_modules/.vite, ...); writes vanish at power-off.
+
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+exec </dev/ttyS0 >/dev/ttyS0 2>&1
+
+say() { echo "kchan-vm: $*"; }
+
+MODE=batch
+for arg in $(cat /proc/cmdline); do
+	case $arg in kchan.mode=*) MODE=${arg#kchan.mode=} ;; esac
+done
+[ "$MODE" = shell ] || stty -onlcr 2>/dev/null
+
+# Report rc to the host three ways (exitcode file, console marker,
+# isa-debug-exit) and power off. qemu exits with (rc << 1) | 1.
+finish() {
+	rc=$1
+	if [ -n "$HAVE_RESULTS" ]; then
+		echo "$rc" >/results/exitcode
+		sync
+	fi
+	echo "KCHAN-VM-RESULT: rc=$rc"
+	[ "$rc" -gt 127 ] && rc=127
+	printf "\\$(printf %o "$rc")" | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
+	poweroff -f
+}
+
+say "kernel $(uname -r), $(nproc) cpus, mode $MODE"
+for m in $(cat /mod/boot.order); do
+	insmod "/mod/boot/$m.ko" || say "insmod $m failed"
+done
+
+mount -t 9p -o trans=virtio,version=9p2000.L,rw,msize=512000 results /results &&
+	HAVE_RESULTS=1 || { say "FATAL: cannot mount the results share"; finish 100; }
+[ -f /results/job.sh ] || { say "FATAL: no job.sh in the results share"; finish 100; }
+
+TAINT_BOOT=$(cat /proc/sys/kernel/tainted)
+MODFAIL=
+for m in $(cat /mod/kchan.order); do
+	if ! insmod "/mod/kchan/$m.ko"; then
+		say "insmod $m.ko failed"
+		MODFAIL="$MODFAIL $m"
+	fi
+done
+echo "${MODFAIL# }" >/results/modfail
+TAINT_LOADED=$(cat /proc/sys/kernel/tainted)
+
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose hostroot /host ||
+	{ say "FATAL: cannot mount the host root"; finish 100; }
+mount -t tmpfs -o mode=0755 rw /rw
+mkdir -p /rw/upper /rw/work
+OVERLAY=1
+if ! mount -t overlay -o lowerdir=/host,upperdir=/rw/upper,workdir=/rw/work overlay /newroot; then
+	say "overlay mount failed, falling back to a read-only root with tmpfs /tmp"
+	OVERLAY=0
+	mount --bind /host /newroot
+fi
+R=/newroot
+mount -t proc proc $R/proc
+mount -t sysfs sys $R/sys
+mount -t devtmpfs dev $R/dev
+mkdir -p $R/dev/pts $R/dev/shm
+mount -t devpts devpts $R/dev/pts
+mount -t tmpfs -o mode=1777 shm $R/dev/shm
+mount -t tmpfs -o mode=1777 tmp $R/tmp
+mount -t tmpfs -o mode=0755 run $R/run
+mount -t debugfs debugfs $R/sys/kernel/debug 2>/dev/null
+mkdir -p $R/run/kchan-vm/results $R/run/kchan-vm/modules
+mount --bind /results $R/run/kchan-vm/results
+cp /mod/kchan/*.ko /mod/extra/*.ko $R/run/kchan-vm/modules/ 2>/dev/null
+hostname kchan-vm
+
+say "taint boot=$TAINT_BOOT loaded=$TAINT_LOADED overlay=$OVERLAY"
+say "begin $(cut -d' ' -f1 /proc/uptime)"
+RUN="env -i KCHAN_KERNEL=$(uname -r) KCHAN_VM_OVERLAY=$OVERLAY chroot $R /bin/sh /run/kchan-vm/results/job.sh"
+if [ "$MODE" = shell ]; then
+	# A new session opening ttyS0 makes it the controlling tty (job control).
+	setsid -c $RUN <>/dev/ttyS0 >&0 2>&1
+	rc=$?
+else
+	# Through a pipe, so the command's stdout is not a tty (no interactive
+	# progress rendering); pipefail keeps the command's status.
+	set -o pipefail
+	$RUN </dev/null 2>&1 | cat
+	rc=$?
+	set +o pipefail
+fi
+say "end $(cut -d' ' -f1 /proc/uptime) rc=$rc"
+TAINT_AFTER=$(cat /proc/sys/kernel/tainted)
+say "taint after=$TAINT_AFTER"
+echo "$TAINT_BOOT $TAINT_LOADED $TAINT_AFTER" >/results/taint
+dmesg >/results/dmesg.txt
+finish $rc

@@ -1,0 +1,149 @@
+// Booting a guest: TCG (the host kernel cannot load modules and nested KVM
+// hangs), two serial ports (ttyS0 = init and the command, ttyS1 = kernel
+// console), the host root read-only and a per-run results directory
+// read-write over virtio-9p, isa-debug-exit for the exit status.
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
+import { which } from './tools.mjs';
+
+/** Splits a byte stream into lines; flushes a pending partial line when idle. */
+export class LineSplitter {
+  constructor(onLine, { idleMs = 0 } = {}) {
+    this.onLine = onLine;
+    this.buf = '';
+    this.decoder = new StringDecoder('utf8'); // chunks may split characters
+    this.idleMs = idleMs;
+    this.timer = null;
+  }
+
+  push(chunk) {
+    this.buf += this.decoder.write(chunk).replace(/\r(?=\n)/g, '');
+    let i;
+    while ((i = this.buf.indexOf('\n')) >= 0) {
+      const line = this.buf.slice(0, i);
+      this.buf = this.buf.slice(i + 1);
+      this.onLine(line, true);
+    }
+    if (this.idleMs && this.buf) {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => {
+        if (this.buf) {
+          this.onLine(this.buf, false);
+          this.buf = '';
+        }
+      }, this.idleMs);
+    }
+  }
+
+  end() {
+    clearTimeout(this.timer);
+    this.buf += this.decoder.end();
+    if (this.buf) this.onLine(this.buf, true);
+    this.buf = '';
+  }
+}
+
+export function qemuArgs(k, { initrd, shareDir, mode, smp, mem, kernelChardev }) {
+  const append = [
+    'console=ttyS1',
+    // Warnings and worse reach the host live even if the guest hangs; the
+    // full dmesg is copied out at the end of the run.
+    'loglevel=5',
+    'panic=-1',
+    `kchan.mode=${mode}`,
+    // Experiments/debugging: extra kernel parameters.
+    process.env.KCHAN_VM_APPEND ?? '',
+  ].filter(Boolean).join(' ');
+  const con = mode === 'shell' ? 'stdio,id=con,mux=on,signal=off' : 'stdio,id=con,signal=off';
+  const args = [
+    '-accel', 'tcg',
+    '-m', String(mem),
+    '-smp', String(smp),
+    '-nodefaults', '-no-reboot', '-display', 'none',
+    '-kernel', k.vmlinuz,
+    '-initrd', initrd,
+    '-append', append,
+    '-chardev', con,
+    '-serial', 'chardev:con',
+    '-chardev', `${kernelChardev},id=klog`,
+    '-serial', 'chardev:klog',
+    '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap',
+    '-virtfs', `local,path=${shareDir},mount_tag=results,security_model=none,multidevs=remap`,
+    '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
+  ];
+  if (mode === 'shell') args.push('-mon', 'chardev=con,mode=readline');
+  // Experiments/debugging: extra qemu arguments (split on spaces).
+  if (process.env.KCHAN_VM_QEMU_ARGS) args.push(...process.env.KCHAN_VM_QEMU_ARGS.split(/\s+/).filter(Boolean));
+  return args;
+}
+
+/**
+ * Run the VM to completion.
+ * batch: ttyS0 is piped to onConsole(line); ttyS1 (kernel) to onKernel(line).
+ * shell: ttyS0 is the user's terminal; the kernel console goes to kernelLogFile.
+ * Resolves to { rc, wallMs, timedOut }, rc being qemu's exit status.
+ */
+export async function runQemu(k, o) {
+  const qemu = which('qemu-system-x86_64');
+  const t0 = Date.now();
+  let child;
+  let server = null;
+  if (o.mode === 'shell') {
+    const args = qemuArgs(k, { ...o, kernelChardev: `file,path=${o.kernelLogFile}` });
+    child = spawn(qemu, args, { stdio: 'inherit' });
+  } else {
+    // ttyS1 reaches us through a unix socket qemu connects to at start-up
+    // (node's child stdio are sockets, which qemu cannot reopen by path).
+    const sock = o.kernelSocket;
+    const kern = new LineSplitter(o.onKernel);
+    const kernDone = new Promise((resolveDone) => {
+      server = createServer((c) => {
+        c.on('data', (d) => kern.push(d));
+        c.on('close', () => {
+          kern.end();
+          resolveDone();
+        });
+        c.on('error', () => {});
+      });
+    });
+    await new Promise((res, rej) => {
+      server.once('error', rej);
+      server.listen(sock, res);
+    });
+    o.kernelDone = kernDone;
+    // `timeout` sends TERM, then KILL 10 s later; rc 124 (or 137) = timed out.
+    const args = qemuArgs(k, { ...o, kernelChardev: `socket,path=${sock},server=off` });
+    child = spawn(which('timeout'), ['-k', '10', String(o.timeoutS), qemu, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const con = new LineSplitter(o.onConsole, { idleMs: 200 });
+    child.stdout.on('data', (c) => con.push(c));
+    child.stdout.on('end', () => con.end());
+    let err = '';
+    child.stderr.on('data', (c) => {
+      err += c;
+    });
+    child.on('close', () => {
+      if (err.trim()) o.onQemuStderr?.(err.trim());
+    });
+  }
+  const result = await new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const rc = code ?? 128 + 9;
+      resolve({ rc, signal, wallMs: Date.now() - t0 });
+    });
+  });
+  if (server) {
+    // qemu is gone, so its connection is closed or about to be.
+    await Promise.race([o.kernelDone, new Promise((r) => setTimeout(r, 1000))]);
+    server.close();
+  }
+  return result;
+}
+
+export function openLog(path) {
+  return createWriteStream(path, { flags: 'w' });
+}

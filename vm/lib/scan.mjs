@@ -1,0 +1,50 @@
+// Verdicts from the kernel's side: the log scan and the taint mask.
+
+/** Kernel log lines that fail a run wherever they appear. */
+export const BAD_PATTERNS = [
+  'Oops',
+  'BUG:',
+  'WARNING:',
+  'KASAN',
+  'possible circular locking',
+  'possible recursive locking',
+  'refcount_t:',
+  'kernel BUG',
+  'general protection fault',
+  'Call Trace:',
+  'list_add corruption',
+  'list_del corruption',
+  'sleeping function called from invalid context',
+  'unreferenced object',
+];
+
+/** Returns [{ pattern, line, context }] for each offending line. */
+export function scanLog(text) {
+  const lines = text.split('\n');
+  const hits = [];
+  lines.forEach((line, i) => {
+    const pattern = BAD_PATTERNS.find((p) => line.includes(p));
+    if (pattern) hits.push({ pattern, line, lineNo: i + 1, context: lines.slice(i, i + 6) });
+  });
+  return hits;
+}
+
+/** Taint bits, /proc/sys/kernel/tainted (Documentation/admin-guide/tainted-kernels.rst). */
+const TAINT_FLAGS = 'PFSRMBUDAWCIOELKXTN';
+export const TAINT_OOT_MODULE = 1 << 12; // O
+export const TAINT_UNSIGNED_MODULE = 1 << 13; // E
+
+export function taintLetters(mask) {
+  let s = '';
+  for (let b = 0; b < TAINT_FLAGS.length; b++) if (mask & (1 << b)) s += TAINT_FLAGS[b];
+  return s || '-';
+}
+
+/**
+ * Taint that our run added beyond loading out-of-tree/unsigned modules.
+ * `boot` is the taint before our modules were loaded (environment), `after`
+ * after the command.
+ */
+export function badTaint(boot, after) {
+  return after & ~boot & ~(TAINT_OOT_MODULE | TAINT_UNSIGNED_MODULE);
+}

@@ -1,0 +1,482 @@
+#!/usr/bin/env node
+// kchan VM harness: builds kchan.ko for Debian's 6.1 and 6.12 kernels, boots
+// them under QEMU/TCG and runs commands (the kernel test suite) inside.
+// Usage: see `node vm/run.mjs --help` and vm/README.md.
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { buildModules } from './lib/build.mjs';
+import { makeInitramfs } from './lib/initramfs.mjs';
+import { GUEST_RESULTS, commandFromArgv, writeJob } from './lib/job.mjs';
+import { kernelsFor } from './lib/kernels.mjs';
+import { withLock } from './lib/lock.mjs';
+import { HarnessError, log, seconds } from './lib/log.mjs';
+import { openLog, runQemu } from './lib/qemu.mjs';
+import { BAD_PATTERNS, badTaint, scanLog, taintLetters } from './lib/scan.mjs';
+import { requireBusybox, requireTools } from './lib/tools.mjs';
+
+const VM_DIR = dirname(fileURLToPath(import.meta.url));
+const REPO = resolve(VM_DIR, '..');
+const OUT = join(VM_DIR, '.out');
+const DEFAULT_SRC = join(REPO, 'kernel');
+const shortHash = (s) => createHash('sha256').update(s).digest('hex').slice(0, 8);
+/** exec's status when the harness itself failed (build, boot): `git bisect run`'s "cannot test". */
+const EXIT_HARNESS = 125;
+
+const USAGE = `usage: node vm/run.mjs <command> [options]
+
+commands:
+  test            build modules, boot, run the kernel tests (vitest.kernel.config.mjs)
+  exec -- CMD...  run CMD in the guest (one argument: a shell line; several: argv)
+  shell           interactive shell in the guest (Ctrl-A x kills qemu)
+  build           only build kchan.ko and kchan_test.ko (W=1, warnings fail)
+  selftest-oops   prove that a WARN and an oops in the guest fail the run
+
+options:
+  --kernel K      6.1, 6.12, all, or a full uname -r (test/build/selftest-oops: all; exec/shell: 6.12)
+  --timeout S     kill the VM after S seconds (default 600)
+  --smp N         guest CPUs (default 2)
+  --mem MB        guest memory (default 2048)
+  --env K=V       extra environment variable for the command (repeatable)
+  --kernel-src D  module sources to build instead of kernel/ (D and D/test)
+  --verbose       also stream the harness's guest lines and the kernel console`;
+
+function parseCli(argv) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      kernel: { type: 'string' },
+      timeout: { type: 'string', default: '600' },
+      smp: { type: 'string', default: '2' },
+      mem: { type: 'string', default: '2048' },
+      env: { type: 'string', multiple: true, default: [] },
+      'kernel-src': { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, ...rest] = positionals;
+  const int = (name, v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new HarnessError(`--${name} wants a positive integer, got ${v}`);
+    return n;
+  };
+  const env = {};
+  for (const e of values.env) {
+    const i = e.indexOf('=');
+    if (i <= 0) throw new HarnessError(`--env wants K=V, got ${e}`);
+    env[e.slice(0, i)] = e.slice(i + 1);
+  }
+  return {
+    command,
+    rest,
+    help: values.help,
+    kernel: values.kernel ?? (command === 'exec' || command === 'shell' ? '6.12' : 'all'),
+    timeoutS: int('timeout', values.timeout),
+    smp: int('smp', values.smp),
+    mem: int('mem', values.mem),
+    env,
+    kernelSrc: resolve(values['kernel-src'] ?? DEFAULT_SRC),
+    verbose: values.verbose,
+  };
+}
+
+/** Build kchan.ko + kchan_test.ko and the initramfs for kernel k. */
+async function prepare(k, opts) {
+  const dir = join(OUT, k.kver);
+  mkdirSync(dir, { recursive: true });
+  return withLock(join(dir, 'lock'), () => {
+    const kos = buildModules(k, {
+      src: opts.kernelSrc,
+      // One build dir per source tree, so a --kernel-src run does not thrash
+      // the build of kernel/ that someone else runs at the same time.
+      buildDir: join(dir, 'build', opts.kernelSrc === DEFAULT_SRC ? 'kernel' : `src-${shortHash(opts.kernelSrc)}`),
+      label: 'kchan.ko + kchan_test.ko',
+      subdirs: ['test'],
+      logFile: join(dir, 'build.log'),
+    });
+    // kchan first: kchan_test uses its symbols.
+    const ordered = Object.fromEntries(
+      Object.entries(kos).sort(([a], [b]) => (a === 'kchan' ? -1 : b === 'kchan' ? 1 : a.localeCompare(b))),
+    );
+    const initrd = makeInitramfs(k, {
+      kos: ordered,
+      initScript: join(VM_DIR, 'init.sh'),
+      busybox: requireBusybox(),
+      outDir: dir,
+    });
+    return { initrd, kos: ordered };
+  });
+}
+
+function readIf(path) {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Boot kernel k, run `command` (null = interactive shell) with cwd, and judge
+ * the run. `show` picks what reaches the terminal: 'test' (guest console with
+ * a kernel prefix), 'exec' (only the command's output), 'shell'.
+ */
+async function runInVm(k, prep, opts, { command, cwd, env = {}, show, files = {} }) {
+  const kdir = join(OUT, k.kver);
+  const runDir = mkdtempSync(join(kdir, 'run-'));
+  const share = join(runDir, 'share');
+  mkdirSync(share);
+  for (const [name, path] of Object.entries(files)) copyFileSync(path, join(share, name));
+  const mode = show === 'shell' ? 'shell' : 'batch';
+  const tty = process.stdout.isTTY ? { rows: process.stdout.rows, cols: process.stdout.columns } : null;
+  writeJob({ path: join(share, 'job.sh'), cwd, command, env: { ...opts.env, ...env }, tty });
+
+  const consoleLog = openLog(join(runDir, 'console.log'));
+  // In shell mode qemu writes kernel.log itself.
+  const kernelLog = mode === 'shell' ? null : openLog(join(runDir, 'kernel.log'));
+  const prefix = show === 'test' ? `[${k.series}] ` : '';
+  let tBegin = null;
+  let markerRc = null;
+  let guestSpan = null;
+  const t0 = Date.now();
+  const onConsole = (line, complete) => {
+    consoleLog.write(`${line}\n`);
+    const ours = line.startsWith('kchan-vm: ') || line.startsWith('KCHAN-VM-RESULT:');
+    if (line.startsWith('kchan-vm: begin')) tBegin = Date.now();
+    const mr = /^KCHAN-VM-RESULT: rc=(\d+)/.exec(line);
+    if (mr) markerRc = Number(mr[1]);
+    if (show === 'exec' && ours && !opts.verbose) return;
+    process.stdout.write(`${prefix}${line}${complete ? '\n' : ''}`);
+  };
+  let beginUptime = null;
+  const onConsoleWrapped = (line, complete) => {
+    const b = /^kchan-vm: begin (\S+)/.exec(line);
+    if (b) beginUptime = Number(b[1]);
+    const e = /^kchan-vm: end (\S+) rc=/.exec(line);
+    if (e && beginUptime !== null) guestSpan = Number(e[1]) - beginUptime;
+    onConsole(line, complete);
+  };
+  const onKernel = (line) => {
+    kernelLog.write(`${line}\n`);
+    consoleLog.write(`${line}\n`);
+    if (opts.verbose || BAD_PATTERNS.some((p) => line.includes(p))) log.raw(`${prefix}kernel: ${line}\n`);
+  };
+
+  log.step(
+    `booting ${k.kver} (smp ${opts.smp}, ${opts.mem} MB${mode === 'shell' ? '' : `, timeout ${opts.timeoutS} s`})…`,
+  );
+  const r = await runQemu(k, {
+    initrd: prep.initrd,
+    shareDir: share,
+    mode,
+    smp: opts.smp,
+    mem: opts.mem,
+    timeoutS: opts.timeoutS,
+    kernelLogFile: join(runDir, 'kernel.log'),
+    kernelSocket: join(runDir, 'kernel.sock'),
+    onConsole: onConsoleWrapped,
+    onKernel,
+    onQemuStderr: (s) => log.info(`qemu: ${s}`),
+  });
+  await Promise.all([consoleLog, kernelLog].filter(Boolean).map((s) => new Promise((res) => s.end(res))));
+
+  // --- verdict ---
+  const problems = [];
+  // The guest reports its status three ways: the exitcode file, the console
+  // marker and isa-debug-exit (qemu rc = guest rc * 2 + 1). qemu's own
+  // errors also exit 1, so the rc alone is never trusted.
+  const exitcode = readIf(join(share, 'exitcode'));
+  let guestRc = exitcode !== null ? Number(exitcode.trim()) : markerRc;
+  const timedOut = guestRc === null && (r.rc === 124 || r.rc === 137);
+  if (timedOut) problems.push(`timed out after ${opts.timeoutS} s (qemu killed)`);
+  else if (guestRc === null) {
+    problems.push(`the guest never reported a status (qemu rc ${r.rc}: kernel panic, qemu error or early init failure)`);
+  } else if (r.rc !== Math.min(guestRc, 127) * 2 + 1) {
+    problems.push(`qemu rc ${r.rc} does not match the guest's status ${guestRc}`);
+  }
+
+  const dmesg = readIf(join(share, 'dmesg.txt')) ?? '';
+  const kernelText = `${readIf(join(runDir, 'kernel.log')) ?? ''}\n${dmesg}`;
+  const seen = new Set();
+  const hits = scanLog(kernelText).filter((h) => {
+    const key = h.line.replace(/^\[[^\]]*\]\s*/, '');
+    if (seen.has(key)) return false; // kernel.log and dmesg.txt repeat lines
+    seen.add(key);
+    return true;
+  });
+  if (hits.length) {
+    const pats = [...new Set(hits.map((h) => h.pattern))];
+    problems.push(`kernel log: ${pats.map((p) => `"${p}"`).join(', ')}`);
+  }
+
+  const taint = readIf(join(share, 'taint'));
+  let taintInfo = null;
+  if (taint) {
+    const [boot, loaded, after] = taint.trim().split(/\s+/).map(Number);
+    const bad = badTaint(boot, after);
+    taintInfo = { boot, loaded, after, bad };
+    if (bad) problems.push(`kernel taint ${after} (${taintLetters(after)}): new flags ${taintLetters(bad)} beyond O/E`);
+  } else if (guestRc !== null) {
+    problems.push('no taint report from the guest');
+  }
+  const modfail = (readIf(join(share, 'modfail')) ?? '').trim();
+  if (modfail) problems.push(`insmod failed: ${modfail}`);
+
+  // Full log for humans: guest console + kernel console, then the full dmesg.
+  const logPath = join(kdir, 'console.log');
+  writeFileSync(
+    logPath,
+    `${readIf(join(runDir, 'console.log')) ?? ''}\n===== full guest dmesg =====\n${dmesg}`,
+  );
+  const last = join(kdir, `last-${show}`);
+  rmSync(last, { recursive: true, force: true });
+  try {
+    renameSync(runDir, last);
+  } catch {
+    // a concurrent run took the name; keep ours under its own
+  }
+
+  return {
+    k,
+    guestRc,
+    wallMs: r.wallMs,
+    bootMs: tBegin ? tBegin - t0 : null,
+    guestSpanS: typeof guestSpan === 'number' ? guestSpan : null,
+    problems,
+    hits,
+    taint: taintInfo,
+    share: existsSync(last) ? join(last, 'share') : share,
+    logPath,
+  };
+}
+
+function reportKernelProblems(v) {
+  for (const h of v.hits.slice(0, 8)) {
+    log.raw(`  ${h.context.join('\n  ')}\n  ---\n`);
+  }
+  if (v.hits.length > 8) log.raw(`  … ${v.hits.length - 8} more, see ${v.logPath}\n`);
+}
+
+function timingLine(v) {
+  const parts = [`VM ${seconds(v.wallMs)}`];
+  if (v.bootMs !== null) parts.push(`boot ${seconds(v.bootMs)}`);
+  if (v.guestSpanS !== null) parts.push(`command ${v.guestSpanS.toFixed(1)} s`);
+  return parts.join(', ');
+}
+
+// ---------------------------------------------------------------- commands
+
+async function cmdBuild(opts) {
+  let ok = true;
+  for (const k of kernelsFor(opts.kernel)) {
+    try {
+      const p = await prepare(k, opts);
+      log.ok(`${k.kver}: ${Object.values(p.kos).join(' ')}`);
+    } catch (e) {
+      if (!(e instanceof HarnessError)) throw e;
+      log.fail(e.message);
+      ok = false;
+    }
+  }
+  return ok ? 0 : 1;
+}
+
+const VITEST_CMD = [
+  'node node_modules/vitest/vitest.mjs run --config vitest.kernel.config.mjs',
+  '--reporter=verbose --reporter=json',
+  `--outputFile.json="${GUEST_RESULTS}/vitest.json"`,
+].join(' ');
+
+async function cmdTest(opts) {
+  const results = [];
+  for (const k of kernelsFor(opts.kernel)) {
+    let v;
+    try {
+      const prep = await prepare(k, opts);
+      v = await runInVm(k, prep, opts, { command: VITEST_CMD, cwd: REPO, show: 'test' });
+    } catch (e) {
+      if (!(e instanceof HarnessError)) throw e;
+      log.fail(e.message);
+      results.push({ k, problems: [e.message.split('\n')[0]], counts: null });
+      continue;
+    }
+    const json = readIf(join(v.share, 'vitest.json'));
+    let counts = null;
+    if (json) {
+      const j = JSON.parse(json);
+      counts = {
+        passed: j.numPassedTests,
+        failed: j.numFailedTests,
+        skipped: j.numPendingTests + j.numTodoTests,
+        filesFailed: j.testResults.filter((f) => f.status === 'failed').length,
+        // A file that failed without a failed test did not load (syntax, import, hook).
+        brokenFiles: j.testResults
+          .filter((f) => f.status === 'failed' && !f.assertionResults.some((a) => a.status === 'failed'))
+          .map((f) => `${relative(REPO, f.name)}: ${(f.message ?? '').split('\n')[0]}`),
+        failedNames: j.testResults.flatMap((f) =>
+          f.assertionResults.filter((a) => a.status === 'failed').map((a) => a.fullName),
+        ),
+        skippedNames: j.testResults.flatMap((f) =>
+          f.assertionResults.filter((a) => a.status === 'pending' || a.status === 'skipped' || a.status === 'todo').map((a) => a.fullName),
+        ),
+      };
+      if (counts.failed || counts.filesFailed) v.problems.push(`${counts.failed} test(s) in ${counts.filesFailed} file(s) failed`);
+      if (counts.skipped) v.problems.push(`${counts.skipped} test(s) skipped inside the VM (a skip is a failure here)`);
+      if (counts.passed === 0) v.problems.push('no test passed');
+    } else {
+      v.problems.push('no vitest.json from the guest');
+    }
+    if (v.guestRc !== 0 && v.guestRc !== null) v.problems.push(`vitest exited ${v.guestRc}`);
+    results.push({ ...v, counts });
+    if (v.hits.length) reportKernelProblems(v);
+  }
+
+  log.raw('\n');
+  log.step('summary');
+  let ok = true;
+  for (const r of results) {
+    const c = r.counts;
+    const counts = c ? `${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped` : 'no results';
+    const timing = r.wallMs ? `; ${timingLine(r)}` : '';
+    if (r.problems.length) {
+      ok = false;
+      log.fail(`${r.k.kver}: ${counts}${timing}`);
+      for (const p of r.problems) log.raw(`    - ${p}\n`);
+      for (const n of c?.brokenFiles ?? []) log.raw(`    file failed: ${n}\n`);
+      for (const n of c?.failedNames ?? []) log.raw(`    failed: ${n}\n`);
+      for (const n of c?.skippedNames ?? []) log.raw(`    skipped: ${n}\n`);
+      if (r.logPath) log.raw(`    log: ${r.logPath}\n`);
+    } else {
+      log.ok(`${r.k.kver}: ${counts}${timing}`);
+    }
+  }
+  return ok ? 0 : 1;
+}
+
+async function cmdExec(opts, { interactive }) {
+  if (!interactive && opts.rest.length === 0) throw new HarnessError('exec needs a command: node vm/run.mjs exec -- CMD...');
+  let status = 0;
+  for (const k of kernelsFor(opts.kernel)) {
+    let v;
+    try {
+      const prep = await prepare(k, opts);
+      v = await runInVm(k, prep, opts, {
+        command: interactive ? null : commandFromArgv(opts.rest),
+        cwd: process.cwd(),
+        show: interactive ? 'shell' : 'exec',
+      });
+    } catch (e) {
+      if (!(e instanceof HarnessError)) throw e;
+      log.fail(e.message);
+      status ||= EXIT_HARNESS;
+      continue;
+    }
+    const rcText = v.guestRc === null ? 'no status' : `exit ${v.guestRc}`;
+    if (v.problems.length) {
+      log.fail(`${k.kver}: ${rcText}; ${timingLine(v)}`);
+      for (const p of v.problems) log.raw(`    - ${p}\n`);
+      reportKernelProblems(v);
+      log.raw(`    log: ${v.logPath}\n`);
+      status ||= v.guestRc || 1;
+    } else {
+      log.info(`${k.kver}: ${rcText}; ${timingLine(v)}; log: ${v.logPath}`);
+      status ||= v.guestRc;
+    }
+  }
+  return status;
+}
+
+/**
+ * Boot with a deliberately broken module and check the verdicts: a clean
+ * load must pass; a WARN and a NULL dereference must each fail the run.
+ */
+async function cmdSelftestOops(opts) {
+  const cases = [
+    { mode: 'none', expectFail: false },
+    { mode: 'warn', expectFail: true, expect: ['WARNING:', 'Call Trace:'], taint: 'W' },
+    { mode: 'null', expectFail: true, expect: ['BUG:', 'Oops'], taint: 'D' },
+  ];
+  let ok = true;
+  for (const k of kernelsFor(opts.kernel)) {
+    const prep = await prepare(k, opts);
+    const dir = join(OUT, k.kver);
+    const kos = await withLock(join(dir, 'lock'), () =>
+      buildModules(k, {
+        src: join(VM_DIR, 'selftest', 'oops'),
+        buildDir: join(dir, 'build', 'selftest-oops'),
+        label: 'kchan_oops.ko',
+        logFile: join(dir, 'build-selftest-oops.log'),
+      }),
+    );
+    for (const c of cases) {
+      log.step(`${k.kver}: selftest-oops mode=${c.mode} (expect ${c.expectFail ? 'FAIL' : 'pass'})`);
+      // The command itself succeeds even when insmod is killed by the oops:
+      // only the kernel-side checks may catch it.
+      const v = await runInVm(k, prep, opts, {
+        command: `insmod ${GUEST_RESULTS}/kchan_oops.ko mode=${c.mode}; echo "insmod status $?"; exit 0`,
+        cwd: '/',
+        show: 'exec',
+        files: { 'kchan_oops.ko': kos.kchan_oops },
+      });
+      const failed = v.problems.length > 0 || v.guestRc !== 0;
+      const pats = new Set(v.hits.map((h) => h.pattern));
+      const letters = v.taint ? taintLetters(v.taint.bad) : '';
+      const reasons = v.problems.join('; ') || 'no problems';
+      let good = failed === c.expectFail;
+      if (c.expectFail) {
+        good &&= c.expect.every((p) => pats.has(p)) && letters.includes(c.taint);
+      }
+      (good ? log.ok : log.fail)(
+        `${k.kver} mode=${c.mode}: harness verdict ${failed ? 'FAIL' : 'pass'} (${reasons}); ${timingLine(v)}`,
+      );
+      ok &&= good;
+    }
+  }
+  if (ok) log.ok('selftest-oops: the harness passes a clean run and fails WARN and oops runs');
+  return ok ? 0 : 1;
+}
+
+async function main() {
+  let opts;
+  try {
+    opts = parseCli(process.argv.slice(2));
+  } catch (e) {
+    log.fail(e.message);
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  if (opts.help || !opts.command) {
+    process.stdout.write(`${USAGE}\n`);
+    return opts.help ? 0 : 2;
+  }
+  const exec = opts.command === 'exec' || opts.command === 'shell';
+  try {
+    requireTools(['qemu-system-x86_64', 'cpio', 'gzip', 'xz', 'make', 'gcc', 'timeout']);
+    switch (opts.command) {
+      case 'build':
+        return await cmdBuild(opts);
+      case 'test':
+        return await cmdTest(opts);
+      case 'exec':
+        return await cmdExec(opts, { interactive: false });
+      case 'shell':
+        return await cmdExec(opts, { interactive: true });
+      case 'selftest-oops':
+        return await cmdSelftestOops(opts);
+      default:
+        log.fail(`unknown command ${opts.command}`);
+        process.stderr.write(`${USAGE}\n`);
+        return 2;
+    }
+  } catch (e) {
+    if (!(e instanceof HarnessError)) throw e;
+    log.fail(e.message);
+    return exec ? EXIT_HARNESS : 1;
+  }
+}
+
+process.exitCode = await main();
