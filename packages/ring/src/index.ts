@@ -4,3 +4,17 @@ export { RingReader, RingEntry, type RingCallback } from './reader.js';
 export { RingWriter, createSharedRing, type PostResult } from './writer.js';
 export { RingError, WatchQueueError, type RingErrorCode } from './errors.js';
 export { loadAcquire, storeRelease } from './order.js';
+export { WatchQueue, type TypeFilter, type WatchQueueOptions, type IterateOptions } from './watch-queue.js';
+export {
+  decodeEntry,
+  type Notification,
+  type NotificationBase,
+  type NetdevNotification,
+  type NetdevEvent,
+  type ModuleNotification,
+  type ModuleEvent,
+  type KapiNotification,
+  type RemovalNotification,
+  type LossNotification,
+  type UnknownNotification,
+} from './decode.js';

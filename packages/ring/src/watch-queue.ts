@@ -1,0 +1,214 @@
+// WatchQueue: /dev/watch_queue through @kchan/native — open, size and map
+// the ring, manage watches and filters, and read typed notifications.
+import {
+  IOC_WATCH_QUEUE_ADD_WATCH,
+  IOC_WATCH_QUEUE_REMOVE_WATCH,
+  IOC_WATCH_QUEUE_SET_FILTER,
+  IOC_WATCH_QUEUE_SET_SIZE,
+  WATCH_QUEUE_DEVICE_PATH,
+  WATCH_QUEUE_MAX_FILTERS,
+  WatchNotificationFilterLayout,
+  WatchNotificationTypeFilterLayout,
+  WatchQueueWatchLayout,
+  encodeWatchNotificationFilter,
+  encodeWatchQueueWatch,
+} from '@kchan/uapi';
+import * as native from '@kchan/native';
+import { decodeEntry, type Notification } from './decode.js';
+import { RingError, WatchQueueError } from './errors.js';
+import { RingReader, type RingCallback } from './reader.js';
+
+/** One type's filter for setFilter(); see IOC_WATCH_QUEUE_SET_FILTER. */
+export interface TypeFilter {
+  /** WATCH_TYPE_NETDEV, _MODULE or _KAPI. */
+  type: number;
+  /** Subtypes to pass (0..255); all of them when omitted. */
+  subtypes?: readonly number[];
+  /** Bits of `info` tested (default 0: none). */
+  infoMask?: number;
+  /** Required value of `info & infoMask` (default 0). */
+  infoFilter?: number;
+}
+
+export interface WatchQueueOptions {
+  /** Device path (default /dev/watch_queue). */
+  path?: string;
+  /** Size the ring right away with this many pages (a power of two, 1..256). */
+  pages?: number;
+}
+
+export interface IterateOptions {
+  signal?: AbortSignal;
+}
+
+/**
+ * An open /dev/watch_queue: one kernel queue and its ring.
+ *
+ * Reading: either the zero-copy `consume(cb)` (the RingReader batch API, for
+ * hot paths) or `for await (const n of wq)` / `wq.notifications({ signal })`,
+ * which yields decoded notifications and sleeps in the native poll watcher
+ * while the ring is empty. Do not mix the two concurrently.
+ */
+export class WatchQueue implements AsyncIterable<Notification> {
+  private fd: number;
+  private mapping: native.Mapping | undefined;
+  private ring: RingReader | undefined;
+  private closed = false;
+
+  constructor(options: WatchQueueOptions = {}) {
+    this.fd = native.open(options.path ?? WATCH_QUEUE_DEVICE_PATH, native.O_RDWR | native.O_CLOEXEC);
+    if (options.pages !== undefined) {
+      try {
+        this.setSize(options.pages);
+      } catch (err) {
+        this.close();
+        throw err;
+      }
+    }
+  }
+
+  /** The file descriptor (for an external poller). */
+  get fileDescriptor(): number {
+    this.checkOpen();
+    return this.fd;
+  }
+
+  /** The ring reader (after setSize). */
+  get reader(): RingReader {
+    this.checkOpen();
+    if (!this.ring) throw new WatchQueueError('ENODEV', -19, 'mmap', 'ENODEV: the ring is not sized yet (call setSize)');
+    return this.ring;
+  }
+
+  /** Notifications the kernel reported lost so far (sum of loss entries seen). */
+  get lost(): number {
+    return this.ring?.lost ?? 0;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new WatchQueueError('EBADF', -9, 'watch_queue', 'EBADF: the watch queue is closed');
+  }
+
+  /** IOC_WATCH_QUEUE_SET_SIZE, then map the whole ring (shared). */
+  setSize(pages: number): void {
+    this.checkOpen();
+    native.ioctl(this.fd, IOC_WATCH_QUEUE_SET_SIZE, pages);
+    const mapping = native.mmap(this.fd, pages * native.pageSize, native.PROT_READ | native.PROT_WRITE, native.MAP_SHARED, 0);
+    this.mapping = mapping;
+    this.ring = new RingReader(mapping.buffer);
+  }
+
+  /** Watch a source (WATCH_TYPE_NETDEV, _MODULE, _KAPI) under `id` (0..255). */
+  addWatch(type: number, id: number): void {
+    this.checkOpen();
+    const arg = new DataView(new ArrayBuffer(WatchQueueWatchLayout.size));
+    encodeWatchQueueWatch(arg, 0, { type, id, flags: 0 });
+    native.ioctl(this.fd, IOC_WATCH_QUEUE_ADD_WATCH, arg);
+  }
+
+  /** Remove the watch `id`; the kernel posts a META/REMOVAL entry. */
+  removeWatch(id: number): void {
+    this.checkOpen();
+    native.ioctl(this.fd, IOC_WATCH_QUEUE_REMOVE_WATCH, new Uint32Array([id]));
+  }
+
+  /** Only notifications matching one of `filters` pass (META always passes). */
+  setFilter(filters: readonly TypeFilter[]): void {
+    this.checkOpen();
+    if (filters.length > WATCH_QUEUE_MAX_FILTERS) {
+      throw new WatchQueueError('EINVAL', -22, 'ioctl', `EINVAL: at most ${WATCH_QUEUE_MAX_FILTERS} filters`);
+    }
+    const size = WatchNotificationFilterLayout.size + filters.length * WatchNotificationTypeFilterLayout.size;
+    const view = new DataView(new ArrayBuffer(size));
+    encodeWatchNotificationFilter(view, 0, {
+      nr_filters: filters.length,
+      filters: filters.map((f) => {
+        const bits = [0, 0, 0, 0, 0, 0, 0, 0];
+        if (f.subtypes === undefined) bits.fill(0xffffffff);
+        else
+          for (const s of f.subtypes) {
+            if (!Number.isInteger(s) || s < 0 || s > 255) throw new RangeError(`subtype ${s} out of range 0..255`);
+            bits[s >>> 5] = (bits[s >>> 5]! | (1 << (s & 31))) >>> 0;
+          }
+        return { type: f.type, info_mask: (f.infoMask ?? 0) >>> 0, info_filter: (f.infoFilter ?? 0) >>> 0, subtype_filter: bits };
+      }),
+    });
+    native.ioctl(this.fd, IOC_WATCH_QUEUE_SET_FILTER, view);
+  }
+
+  /** Remove the filter: everything watched passes. */
+  clearFilter(): void {
+    this.checkOpen();
+    native.ioctl(this.fd, IOC_WATCH_QUEUE_SET_FILTER, null);
+  }
+
+  /** Zero-copy batch read of everything available (see RingReader.consume). */
+  consume(cb: RingCallback): number {
+    return this.reader.consume(cb);
+  }
+
+  /**
+   * Wait until the ring is non-empty (or in error). Resolves at once when
+   * it already is. Rejects with RingError 'ERING_ERROR_STATE' on EPOLLERR,
+   * an AbortError when `signal` aborts.
+   */
+  async wait(options: IterateOptions = {}): Promise<void> {
+    const reader = this.reader;
+    for (;;) {
+      if (reader.pending() !== 0) return;
+      // Arming the watcher calls the driver's poll(), which queues us, does
+      // smp_mb() and compares tail (published with release by the reader)
+      // with head: either it reports EPOLLIN now or the next post that makes
+      // the ring non-empty wakes us (contract: "Sleeping and waking").
+      const revents = await native.waitReadable(this.fd, options.signal ? { signal: options.signal } : {});
+      this.checkOpen();
+      if (revents & native.POLLERR) {
+        throw new RingError('ERING_ERROR_STATE', 'the kernel put the queue in its error state (bogus tail published)');
+      }
+      // Re-check head after waking (and after a spurious wakeup).
+    }
+  }
+
+  /** Yield decoded notifications forever (until close, abort or error). */
+  async *notifications(options: IterateOptions = {}): AsyncGenerator<Notification, void, undefined> {
+    const reader = this.reader;
+    let next: Notification | undefined;
+    const take: RingCallback = (e) => {
+      next = decodeEntry(e);
+    };
+    while (!this.closed) {
+      if (options.signal?.aborted) throw new native.AbortError(undefined, { cause: options.signal.reason });
+      next = undefined;
+      // One entry at a time: tail is published per yielded entry, so
+      // breaking out of the loop never loses a notification.
+      if (reader.consumeN(take, 1) === 1 && next !== undefined) {
+        yield next;
+        continue;
+      }
+      try {
+        await this.wait(options);
+      } catch (err) {
+        if (this.closed) return;
+        throw err;
+      }
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Notification> {
+    return this.notifications();
+  }
+
+  /** Unmap the ring and close the fd. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ring = undefined;
+    try {
+      this.mapping?.unmap();
+    } finally {
+      this.mapping = undefined;
+      native.close(this.fd);
+      this.fd = -1;
+    }
+  }
+}
