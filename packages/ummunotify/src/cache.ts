@@ -4,8 +4,11 @@
 // Hit path. acquire() first loads the generation counter (one Atomics load
 // through the source); only when it moved does it drain the events and
 // evict the entries whose cookies were invalidated. Then:
-//   1. exact start: a Map from (aligned) start address to the entries
-//      starting there, scanned for one that reaches far enough;
+//   1. exact start: an open-addressing hash table (StartIndex) from the
+//      aligned start address to the entries starting there, with start and
+//      end stored in the slot, so a hit costs one probe of a Float64Array
+//      and one entry object (a Map keyed by addresses above 2^31 hashes heap
+//      numbers and was 3-5x slower);
 //   2. containment: a start-sorted array, binary-searched for the last
 //      entry starting at or below the address, then up to
 //      CONTAINMENT_PROBES entries back for one covering the range.
@@ -23,6 +26,7 @@
 // invalidated entry leaves the lookup structures at once and is
 // deregistered when its last reference is released.
 import type { InvalidationEvent } from './abi.js';
+import { StartIndex } from './start-index.js';
 
 /** What the cache needs from an invalidation source; `Ummunotify` implements it. */
 export interface InvalidationSource {
@@ -96,7 +100,8 @@ export class RegistrationCache<T> {
   #nextCookie: bigint;
   #seen: bigint;
 
-  readonly #byStart = new Map<number, Entry<T>[]>();
+  /** Valid entries by address. */
+  readonly #byStart = new StartIndex<Entry<T>>();
   /** Valid entries sorted by address (ties: any order). */
   readonly #sorted: Entry<T>[] = [];
   /** Every entry not yet deregistered (valid or not), by cookie. */
@@ -141,10 +146,10 @@ export class RegistrationCache<T> {
     if (length === 0) throw new RangeError('length must be > 0');
     if (this.#source.generation !== this.#seen) this.sync();
 
+    // Division by a power of two and floor are exact; % on doubles is slow.
     const align = this.#align;
-    const start = address - (address % align);
-    const rawEnd = address + length;
-    const end = rawEnd % align === 0 ? rawEnd : rawEnd - (rawEnd % align) + align;
+    const start = Math.floor(address / align) * align;
+    const end = Math.ceil((address + length) / align) * align;
     if (!Number.isSafeInteger(end)) throw new RangeError(`address + length out of range: ${address} + ${length}`);
 
     const e = this.#lookup(start, end);
@@ -199,13 +204,8 @@ export class RegistrationCache<T> {
   }
 
   #lookup(start: number, end: number): Entry<T> | null {
-    const same = this.#byStart.get(start);
-    if (same !== undefined) {
-      for (let i = 0; i < same.length; i++) {
-        const e = same[i]!;
-        if (e.end >= end) return e;
-      }
-    }
+    const same = this.#byStart.find(start, end);
+    if (same !== undefined) return same;
     const sorted = this.#sorted;
     // Last index with address <= start.
     let lo = 0;
@@ -238,9 +238,7 @@ export class RegistrationCache<T> {
     const e = new Entry<T>(start, length, end, value, cookie);
     e.refs = 1;
     this.#byCookie.set(cookie, e);
-    const same = this.#byStart.get(start);
-    if (same === undefined) this.#byStart.set(start, [e]);
-    else same.push(e);
+    this.#byStart.add(e);
     this.#sorted.splice(this.#sortedIndex(e), 0, e);
     this.#evictOver(this.#capacity);
     return e;
@@ -261,12 +259,7 @@ export class RegistrationCache<T> {
 
   /** Take e out of the lookup structures (it stays in #byCookie). */
   #unlink(e: Entry<T>): void {
-    const same = this.#byStart.get(e.address);
-    if (same !== undefined) {
-      const i = same.indexOf(e);
-      if (i >= 0) same.splice(i, 1);
-      if (same.length === 0) this.#byStart.delete(e.address);
-    }
+    this.#byStart.delete(e);
     const sorted = this.#sorted;
     // Entries with this address end just before the insertion point.
     for (let i = this.#sortedIndex(e) - 1; i >= 0 && sorted[i]!.address === e.address; i--) {
