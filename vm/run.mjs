@@ -246,6 +246,7 @@ async function runInVm(k, prep, opts, { command, cwd, env = {}, show, files = {}
     wallMs: r.wallMs,
     bootMs: tBegin ? tBegin - t0 : null,
     guestSpanS: typeof guestSpan === 'number' ? guestSpan : null,
+    timedOut,
     problems,
     hits,
     taint: taintInfo,
@@ -381,7 +382,7 @@ async function cmdExec(opts, { interactive }) {
       for (const p of v.problems) log.raw(`    - ${p}\n`);
       reportKernelProblems(v);
       log.raw(`    log: ${v.logPath}\n`);
-      status ||= v.guestRc || 1;
+      status ||= v.timedOut ? 124 : v.guestRc || 1;
     } else {
       log.info(`${k.kver}: ${rcText}; ${timingLine(v)}; log: ${v.logPath}`);
       status ||= v.guestRc;

@@ -16,6 +16,7 @@ export const BAD_PATTERNS = [
   'list_del corruption',
   'sleeping function called from invalid context',
   'unreferenced object',
+  'Kernel panic',
 ];
 
 /** Returns [{ pattern, line, context }] for each offending line. */
