@@ -42,6 +42,12 @@
  * region count, itself bounded by UMMUNOTIFY_MAX_REGIONS per fd; nothing is
  * ever dropped while its region exists. Region memory is charged to the
  * opener's memory cgroup (GFP_KERNEL_ACCOUNT).
+ *
+ * Races. An invalidation reported is one whose invalidate_range_start ran
+ * after the region was inserted. One already under way when the region is
+ * registered is not reported; that only matters when the process unmaps
+ * memory while registering it (its own race). Kernel-initiated ones
+ * (migration, reclaim, KSM) back off from pages pinned after registration.
  */
 #include <linux/fs.h>
 #include <linux/interval_tree_generic.h>

@@ -129,35 +129,65 @@ function hostPart() {
     atomicsLoadNs: generationCheck(gen, 50_000_000),
     clientGenerationHostNs: clientGenerationCheck(u, 50_000_000),
     readZeroHostNs: readZero(),
-    cacheHit1kNs: cacheHit(quietSource(gen), 1_000),
-    cacheHit100kNs: cacheHit(quietSource(gen), 100_000),
+    // Interleaved and best of three: the host is shared and noisy.
+    cacheHit1kNs: Infinity,
+    cacheHit100kNs: Infinity,
   };
+  for (let i = 0; i < 3; i++) {
+    r.cacheHit1kNs = Math.min(r.cacheHit1kNs, cacheHit(quietSource(gen), 1_000));
+    r.cacheHit100kNs = Math.min(r.cacheHit100kNs, cacheHit(quietSource(gen), 100_000));
+  }
   u.close();
   page.unmap();
   return r;
 }
 
-function invalidationCost(u, others) {
-  const m = native.mmapAnonymous(PAGE, native.PROT_READ | native.PROT_WRITE);
+/** ns per (fault in + madvise(DONTNEED)) of one registered page. */
+function madviseLoop(u, m) {
   const bytes = new Uint8Array(m.buffer);
-  u.register(m.address, BigInt(PAGE), 1n);
-  // Other regions all around the target, as a big cache would have them.
-  const lo = m.address - BigInt(others / 2) * 2n * BigInt(PAGE);
-  for (let i = 0, c = 2n; i < others; i++, c++) {
-    let start = lo + BigInt(i) * 2n * BigInt(PAGE);
-    if (start === m.address) start += BigInt(PAGE) / 2n; // stay disjoint from the target page
-    if (start + BigInt(PAGE) / 4n > m.address && start < m.address + BigInt(PAGE)) start = m.address + 4n * BigInt(PAGE) + BigInt(i);
-    u.register(start, BigInt(PAGE) / 4n, c);
-  }
-  const ns = time((n) => {
+  return time((n) => {
     for (let i = 0; i < n; i++) {
       bytes[0] = 1; // fault the page back in
       m.madvise(0, PAGE, native.MADV_DONTNEED);
     }
     u.drain();
   }, 2_000, 5);
+}
+
+/**
+ * The same invalidation with 1 and with 100k + 1 regions registered, on
+ * one fd, alternating (1, 100k, 1, 100k) and keeping the best of each, so
+ * warm-up and a busy host weigh on both sides alike.
+ */
+function invalidationCost() {
+  const u = Ummunotify.open();
+  const m = native.mmapAnonymous(PAGE, native.PROT_READ | native.PROT_WRITE);
+  const P = BigInt(PAGE);
+  u.register(m.address, P, 1n);
+  const others = 100_000;
+  // Regions all around the target (none overlapping it), as a big cache has them.
+  const lo = m.address - BigInt(others / 2) * 2n * P - 64n * P;
+  const addOthers = () => {
+    for (let i = 0; i < others; i++) {
+      let start = lo + BigInt(i) * 2n * P;
+      if (start + P > m.address && start < m.address + P) start += 128n * P * BigInt(others);
+      u.register(start, P / 4n, BigInt(i + 2));
+    }
+  };
+  const dropOthers = () => {
+    for (let i = 0; i < others; i++) u.unregister(BigInt(i + 2));
+  };
+  let one = Infinity;
+  let many = Infinity;
+  for (let round = 0; round < 2; round++) {
+    one = Math.min(one, madviseLoop(u, m));
+    addOthers();
+    many = Math.min(many, madviseLoop(u, m));
+    dropOthers();
+  }
   m.unmap();
-  return ns;
+  u.close();
+  return { one, many };
 }
 
 function vmPart() {
@@ -180,14 +210,9 @@ function vmPart() {
     u.close();
   }
   {
-    const u = Ummunotify.open();
-    r.invalidate1Ns = invalidationCost(u, 0);
-    u.close();
-  }
-  {
-    const u = Ummunotify.open();
-    r.invalidate100kNs = invalidationCost(u, 100_000);
-    u.close();
+    const { one, many } = invalidationCost();
+    r.invalidate1Ns = one;
+    r.invalidate100kNs = many;
   }
   r.invalidateRatio = r.invalidate100kNs / r.invalidate1Ns;
   r.kernel = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
@@ -213,7 +238,7 @@ where absolute times are 10-50x a real machine's; compare ratios there.
 | read() of the device from JS (32 bytes returned) | VM | ${f(vm.readSyscallNs)} ns | — |
 | RegistrationCache hit (acquire + release), 1 k entries | host | ${f(host.cacheHit1kNs)} ns | ≤ 100 ns |
 | RegistrationCache hit (acquire + release), 100 k entries | host | ${f(host.cacheHit100kNs)} ns | ≤ 100 ns |
-| madvise(DONTNEED) of a registered page, 1 region | VM | ${f(vm.invalidate1Ns)} ns | — |
+| fault-in + madvise(DONTNEED) of a registered page, 1 region | VM | ${f(vm.invalidate1Ns)} ns | — |
 | same with 100 k other regions registered | VM | ${f(vm.invalidate100kNs)} ns | — |
 | ratio 100 k / 1 | VM | ${vm.invalidateRatio.toFixed(2)}× | ≤ 2× |
 

@@ -233,7 +233,7 @@ describe.skipIf(!inVm)('/dev/ummunotify (needs KCHAN_VM=1: run with node vm/run.
       process.stdout.write(out.join(','));`;
     const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit', u.fd] });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(0);
     expect(out).toBe('EIO,EIO,EIO');

@@ -1,0 +1,139 @@
+// The client's logic over a fake binding (the kernel tests run it on the device).
+import { describe, expect, it } from 'vitest';
+import type { DeviceMapping, UmmunotifyBinding } from '../src/binding.js';
+import { Ummunotify, UmmunotifyError } from '../src/index.js';
+
+function errno(code: string, syscall: string): Error {
+  return Object.assign(new Error(`${code}, ${syscall}`), { code, errno: -1, syscall });
+}
+
+/** A device with a queue of events, a generation page and call logs. */
+function fakeDevice() {
+  const page = new ArrayBuffer(4096);
+  const gen = new BigUint64Array(page);
+  const queue: bigint[] = [];
+  const calls: string[] = [];
+  let open = true;
+  const binding: UmmunotifyBinding = {
+    open: () => 5,
+    close: () => {
+      if (!open) throw errno('EBADF', 'close');
+      open = false;
+      calls.push('close');
+    },
+    ioctl: (_fd, request, arg) => {
+      calls.push(`ioctl ${request.toString(16)}`);
+      const v = new DataView(arg.buffer, arg.byteOffset, arg.byteLength);
+      if (request === 0x40205502 && v.getBigUint64(8, true) <= v.getBigUint64(0, true)) throw errno('EINVAL', 'ioctl');
+      if (request === 0xc0045501) v.setUint32(0, 0, true);
+      return 0;
+    },
+    read: (_fd, buf) => {
+      calls.push('read');
+      if (queue.length === 0) throw errno('EAGAIN', 'read');
+      const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      const k = Math.min(queue.length, buf.byteLength / 32 - 1);
+      for (let i = 0; i < k; i++) {
+        v.setUint32(i * 32, 0, true);
+        v.setUint32(i * 32 + 4, 1, true);
+        v.setBigUint64(i * 32 + 24, queue.shift()!, true);
+      }
+      v.setUint32(k * 32, 1, true);
+      v.setBigUint64(k * 32 + 24, gen[0]!, true);
+      return (k + 1) * 32;
+    },
+    mmapReadOnly: (): DeviceMapping => ({ buffer: page, unmap: () => calls.push('unmap') }),
+    addressOf: () => 0x1000n,
+    waitReadable: () => Promise.resolve(),
+    pageSize: 4096,
+  };
+  const invalidate = (...cookies: bigint[]) => {
+    queue.push(...cookies);
+    gen[0]! += 1n;
+  };
+  return { binding, gen, queue, calls, invalidate };
+}
+
+describe('Ummunotify (fake binding)', () => {
+  it('reads the generation from the mapped page', () => {
+    const d = fakeDevice();
+    const u = Ummunotify.open({ binding: d.binding });
+    expect(u.generation).toBe(0n);
+    d.gen[0] = 41n;
+    expect(u.generation).toBe(41n);
+    u.close();
+  });
+
+  it('drains in batches until EAGAIN and reports a safe generation', () => {
+    const d = fakeDevice();
+    const u = Ummunotify.open({ binding: d.binding, batchEvents: 4 });
+    for (let i = 1n; i <= 10n; i++) d.invalidate(i);
+    const { events, generation } = u.drain();
+    expect(events.map((e) => e.cookie)).toEqual([1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 9n, 10n]);
+    expect(generation).toBe(10n);
+    expect(d.calls.filter((c) => c === 'read')).toHaveLength(5); // 3+3+3+1, then EAGAIN
+    expect(u.drain()).toEqual({ events: [], generation: 10n });
+    u.close();
+  });
+
+  it('turns errno errors into UmmunotifyErrors and validates arguments', () => {
+    const d = fakeDevice();
+    const u = Ummunotify.open({ binding: d.binding });
+    let err: unknown;
+    try {
+      u.register(0x2000n, 0n, 1n);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(UmmunotifyError);
+    expect(err).toMatchObject({ code: 'EINVAL', syscall: 'ioctl' });
+    expect(() => u.register(-1, 10, 1n)).toThrow(RangeError);
+    expect(() => u.register(0x1000, 10, -1n)).toThrow(RangeError);
+    expect(() => u.unregister(1n << 64n)).toThrow(RangeError);
+    expect(() => u.exchangeFeatures(-1)).toThrow(RangeError);
+    expect(u.exchangeFeatures(1)).toBe(0);
+    u.register(new Uint8Array(16), 3n);
+    u.close();
+  });
+
+  it('closes once; later calls fail with EBADF; generation reads 0n', () => {
+    const d = fakeDevice();
+    const u = Ummunotify.open({ binding: d.binding });
+    d.gen[0] = 7n;
+    u.close();
+    u.close();
+    expect(d.calls.filter((c) => c === 'close')).toHaveLength(1);
+    expect(u.closed).toBe(true);
+    expect(u.generation).toBe(0n);
+    for (const f of [() => u.drain(), () => u.unregister(1n), () => u.register(0, 1, 1n)]) {
+      expect(f).toThrow(expect.objectContaining({ code: 'EBADF' }));
+    }
+  });
+
+  it('iterates events and stops on abort', async () => {
+    const d = fakeDevice();
+    const u = Ummunotify.open({ binding: d.binding });
+    d.invalidate(1n, 2n);
+    const ac = new AbortController();
+    const got: bigint[] = [];
+    await expect(
+      (async () => {
+        for await (const e of u.events({ signal: ac.signal })) {
+          got.push(e.cookie);
+          if (got.length === 2) ac.abort(new Error('enough'));
+        }
+      })(),
+    ).rejects.toThrow('enough');
+    expect(got).toEqual([1n, 2n]);
+    u.close();
+  });
+
+  it('closes the fd when mapping the page fails', () => {
+    const d = fakeDevice();
+    d.binding.mmapReadOnly = () => {
+      throw errno('ENODEV', 'mmap');
+    };
+    expect(() => Ummunotify.open({ binding: d.binding })).toThrow(expect.objectContaining({ code: 'ENODEV' }));
+    expect(d.calls).toContain('close');
+  });
+});
