@@ -130,7 +130,11 @@ export async function main(argv: string[], version = '0.0.0'): Promise<number> {
       process.stderr.write(`kchan: ${e.message}\n`);
       return 2;
     }
-    process.stderr.write(`kchan: ${e.code ? `${e.code}: ` : ''}${e.message}\n`);
+    const message = e.code && !e.message.startsWith(e.code) ? `${e.code}: ${e.message}` : e.message;
+    process.stderr.write(`kchan: ${message}\n`);
+    if (e.code === 'ENOENT' || e.code === 'EACCES') {
+      process.stderr.write('kchan: is the kchan module loaded and are its devices accessible? Run `kchan info`.\n');
+    }
     return 1;
   } finally {
     process.off('SIGINT', onSignal);
