@@ -100,6 +100,8 @@ int kchan_test_wq_cmd(char *args)
 		return 0;
 	}
 	if (!strcmp(cmd, "burst") || !strcmp(cmd, "bench")) {
+		bool bench = !strcmp(cmd, "bench");
+
 		if (test_wq_next_u32(&args, &count, false, 0) ||
 		    test_wq_next_u32(&args, &slots, false, 0))
 			return -EINVAL;
@@ -108,7 +110,7 @@ int kchan_test_wq_cmd(char *args)
 		ns = ktime_get_ns() - t0;
 		if (ret < 0)
 			return ret;
-		if (cmd[1] == 'e')
+		if (bench)
 			kchan_test_status("delivered=%ld seq=%u posted=%u ns_per_post=%llu\n",
 					  ret, test_wq_seq, count,
 					  count ? div_u64(ns, count) : 0);
