@@ -148,7 +148,9 @@ static void kue_msg_release(struct kref *ref)
 
 	lockdep_assert_held(&kue.lock);
 	list_move_tail(&msg->node, &kue.retire);
-	wake_up_all(&kue.limbo_wait);
+	/* kue_recall_all() checks @limbo under kue.lock: no missed wake-up. */
+	if (waitqueue_active(&kue.limbo_wait))
+		wake_up_all(&kue.limbo_wait);
 	schedule_work(&kue.retire_work);
 }
 
@@ -173,6 +175,7 @@ static void kue_retire_work(struct work_struct *work)
 {
 	struct kue_msg *msg, *tmp;
 	unsigned long flags;
+	u64 freed = 0;
 	LIST_HEAD(done);
 
 	spin_lock_irqsave(&kue.lock, flags);
@@ -183,10 +186,13 @@ static void kue_retire_work(struct work_struct *work)
 		if (msg->delivered)
 			msg->delivered(msg->priv, msg->seq, msg->status);
 		kue_msg_free(msg);
-		spin_lock_irqsave(&kue.lock, flags);
-		kue.freed++;
-		spin_unlock_irqrestore(&kue.lock, flags);
+		freed++;
+		cond_resched();
 	}
+
+	spin_lock_irqsave(&kue.lock, flags);
+	kue.freed += freed;
+	spin_unlock_irqrestore(&kue.lock, flags);
 }
 
 /* Drop the oldest message for the memory bound; readers behind it lose it. */
@@ -435,20 +441,38 @@ static int kue_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-/* The first queued message @r has not read, or NULL. */
+/*
+ * The first queued message @r has not read, or NULL. Walks from whichever
+ * end of the queue is nearer to the cursor: O(1) for a reader that keeps up
+ * (or is the slowest one).
+ */
 static struct kue_msg *kue_next_msg(struct kue_reader *r)
 {
-	struct kue_msg *msg;
+	struct kue_msg *first, *last, *msg;
 
 	lockdep_assert_held(&kue.lock);
-	if (list_empty(&kue.msgs) ||
-	    list_last_entry(&kue.msgs, struct kue_msg, node)->seq < r->cursor)
+	if (list_empty(&kue.msgs))
 		return NULL;
-	list_for_each_entry(msg, &kue.msgs, node) {
-		if (msg->seq >= r->cursor)
-			return msg;
+	first = list_first_entry(&kue.msgs, struct kue_msg, node);
+	last = list_last_entry(&kue.msgs, struct kue_msg, node);
+	if (last->seq < r->cursor)
+		return NULL;
+	if (first->seq >= r->cursor)
+		return first;
+	if (r->cursor - first->seq <= last->seq - r->cursor) {
+		msg = first;
+		list_for_each_entry_continue(msg, &kue.msgs, node) {
+			if (msg->seq >= r->cursor)
+				return msg;
+		}
+		return NULL;	/* not reached: last->seq >= cursor */
 	}
-	return NULL;
+	msg = last;
+	list_for_each_entry_continue_reverse(msg, &kue.msgs, node) {
+		if (msg->seq < r->cursor)
+			return list_next_entry(msg, node);
+	}
+	return first;	/* not reached: first->seq < cursor */
 }
 
 static bool kue_readable(struct kue_reader *r)
@@ -472,6 +496,7 @@ static size_t kue_record_size(const struct kue_msg *msg)
 static int kue_copy_record(char __user *ubuf, const struct kue_msg *msg,
 			   u32 lost)
 {
+	static const u8 zeros[KUE_RECORD_ALIGN];
 	struct kue_msg_hdr hdr = {
 		.size	= msg->size,
 		.seq	= msg->seq,
@@ -485,30 +510,75 @@ static int kue_copy_record(char __user *ubuf, const struct kue_msg *msg,
 	ubuf += sizeof(hdr);
 	if (copy_to_user(ubuf, msg->payload, msg->size))
 		return -EFAULT;
-	if (pad && clear_user(ubuf + msg->size, pad))
+	if (pad && copy_to_user(ubuf + msg->size, zeros, pad))
 		return -EFAULT;
 	return 0;
 }
 
+/* Messages copied per lock round trip in read(). */
+#define KUE_READ_BATCH	16
+
 /*
- * Whole records only. The cursor moves past a message only once its record
- * was copied, so a fault never loses a message: the bytes copied so far are
- * returned, or -EFAULT if none.
+ * Take references on up to KUE_READ_BATCH consecutive messages from @msg
+ * whose records fit in @room bytes. Returns how many.
+ */
+static unsigned int kue_gather(struct kue_msg *msg, size_t room,
+			       struct kue_msg **batch)
+{
+	unsigned int n = 0;
+
+	lockdep_assert_held(&kue.lock);
+	for (;;) {
+		if (kue_record_size(msg) > room)
+			break;
+		room -= kue_record_size(msg);
+		kref_get(&msg->ref);
+		batch[n++] = msg;
+		if (n == KUE_READ_BATCH || list_is_last(&msg->node, &kue.msgs))
+			break;
+		msg = list_next_entry(msg, node);
+	}
+	return n;
+}
+
+/* @r has read @msg: move the cursor past it. */
+static void kue_passed(struct kue_reader *r, struct kue_msg *msg)
+{
+	lockdep_assert_held(&kue.lock);
+	r->cursor = msg->seq + 1;
+	if (msg->status == KUE_QUEUED) {
+		if (!--msg->readers)
+			kue_msg_unlink(msg, 0);
+	} else if (msg->status == -ENOBUFS) {
+		/* Dropped while we copied it: not lost after all. */
+		r->lost_pending--;
+		r->lost_total--;
+	}
+}
+
+/*
+ * Whole records only. Messages are gathered under the lock (referenced),
+ * copied without it, and only then passed, so a fault never loses a
+ * message: the bytes copied so far are returned, or -EFAULT if none. Only
+ * the first record of a read can carry a loss count: drops are oldest
+ * first, so none can fall between consecutive gathered messages.
  */
 static ssize_t kue_read(struct file *file, char __user *ubuf, size_t count,
 			loff_t *ppos)
 {
 	struct kue_reader *r = file->private_data;
+	struct kue_msg *batch[KUE_READ_BATCH];
+	unsigned int n, i, done;
 	struct kue_msg *msg;
 	unsigned long flags;
 	size_t copied = 0;
 	ssize_t ret = 0;
 	u32 lost;
-	int err;
+	int err = 0;
 
 	if (mutex_lock_interruptible(&r->read_lock))
 		return -ERESTARTSYS;
-	for (;;) {
+	while (!err) {
 		spin_lock_irqsave(&kue.lock, flags);
 		msg = kue_next_msg(r);
 		if (!msg) {
@@ -526,39 +596,37 @@ static ssize_t kue_read(struct file *file, char __user *ubuf, size_t count,
 			}
 			continue;
 		}
-		if (kue_record_size(msg) > count - copied) {
+		n = kue_gather(msg, count - copied, batch);
+		if (!n) {
 			spin_unlock_irqrestore(&kue.lock, flags);
 			if (!copied)
 				ret = -EFBIG;
 			break;
 		}
-		kref_get(&msg->ref);
 		lost = min_t(u64, r->lost_pending, U32_MAX);
 		spin_unlock_irqrestore(&kue.lock, flags);
 
-		err = kue_copy_record(ubuf + copied, msg, lost);
+		done = 0;
+		for (i = 0; i < n; i++) {
+			err = kue_copy_record(ubuf + copied, batch[i],
+					      i ? 0 : lost);
+			if (err)
+				break;
+			copied += kue_record_size(batch[i]);
+			done++;
+		}
 
 		spin_lock_irqsave(&kue.lock, flags);
-		if (err) {
-			kue_msg_put(msg);
-			spin_unlock_irqrestore(&kue.lock, flags);
-			if (!copied)
-				ret = err;
-			break;
+		if (done)
+			r->lost_pending -= lost;
+		for (i = 0; i < n; i++) {
+			if (i < done)
+				kue_passed(r, batch[i]);
+			kue_msg_put(batch[i]);
 		}
-		r->lost_pending -= lost;
-		r->cursor = msg->seq + 1;
-		if (msg->status == KUE_QUEUED) {
-			if (!--msg->readers)
-				kue_msg_unlink(msg, 0);
-		} else if (msg->status == -ENOBUFS) {
-			/* Dropped while we copied it: not lost after all. */
-			r->lost_pending--;
-			r->lost_total--;
-		}
-		kue_msg_put(msg);
 		spin_unlock_irqrestore(&kue.lock, flags);
-		copied += kue_record_size(msg);
+		if (err && !copied)
+			ret = err;
 	}
 	mutex_unlock(&r->read_lock);
 	return copied ? copied : ret;

@@ -56,9 +56,11 @@ export function decodeRecords(buf: Uint8Array, length: number, copy = false): Ku
   let off = 0;
   while (off < length) {
     if (length - off < KUE_HDR_SIZE) throw corrupt(off, `${length - off} bytes left, header needs ${KUE_HDR_SIZE}`);
-    const size64 = kueMsgHdrSize(view, off);
-    if (size64 > BigInt(KUE_MAX_MSG_SIZE)) throw corrupt(off, `size ${size64} exceeds KUE_MAX_MSG_SIZE`);
-    const size = Number(size64);
+    // u64 size, read as two u32 halves: no BigInt on the hot path.
+    const size = view.getUint32(off, true);
+    if (view.getUint32(off + 4, true) !== 0 || size > KUE_MAX_MSG_SIZE) {
+      throw corrupt(off, `size ${kueMsgHdrSize(view, off)} exceeds KUE_MAX_MSG_SIZE`);
+    }
     const rec = recordSize(size);
     if (rec > length - off) throw corrupt(off, `record of ${rec} bytes truncated to ${length - off}`);
     const seq = kueMsgHdrSeq(view, off);
@@ -67,8 +69,8 @@ export function decodeRecords(buf: Uint8Array, length: number, copy = false): Ku
     const lost = kueMsgHdrLost(view, off);
     if ((flags & ~KUE_MSG_FLAG_LOST) !== 0) throw corrupt(off, `unknown flags 0x${flags.toString(16)}`);
     if (((flags & KUE_MSG_FLAG_LOST) !== 0) !== (lost !== 0)) throw corrupt(off, `flags 0x${flags.toString(16)} disagree with lost ${lost}`);
-    const start = buf.byteOffset + off + KUE_HDR_SIZE;
-    const payload = copy ? buf.slice(off + KUE_HDR_SIZE, off + KUE_HDR_SIZE + size) : new Uint8Array(buf.buffer, start, size);
+    const start = off + KUE_HDR_SIZE;
+    const payload = copy ? buf.slice(start, start + size) : buf.subarray(start, start + size);
     out.push({ seq, flags, lost, payload });
     off += rec;
   }

@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { KUE_IOC_INFO, _IOR, _IOW } from '@kchan/uapi';
 
-import { KUE_MSG_FLAG_LOST, KueReader, defaultBinding, recordSize } from '../../src/index.js';
+import * as native from '@kchan/native';
+
+import { KUE_MSG_FLAG_LOST, KueReader, decodeRecords, defaultBinding, recordSize } from '../../src/index.js';
 import {
   SKIP_REASON,
   counts,
@@ -134,6 +136,33 @@ describe.skipIf(!inVm)(`kue on the real kernel (${inVm ? 'VM' : SKIP_REASON})`, 
     expect(m!.seq).toBe(first);
     expect(m!.payload).toEqual(pattern(0, 65536));
     closeSync(a);
+  });
+
+  it('loses nothing when the user buffer faults mid-read', () => {
+    const fd = native.open('/dev/kue', native.O_RDONLY | native.O_NONBLOCK);
+    const page = native.PAGE_SIZE;
+    const map = native.mmapAnonymous(2 * page, native.PROT_READ | native.PROT_WRITE);
+    try {
+      native.mprotect(map, page, page, native.PROT_NONE);
+      const rec = recordSize(page / 4 - 24);
+      expect(rec).toBe(page / 4);
+      const { first } = sent(kcmd(`kue send 6 ${page / 4 - 24}`));
+      // A buffer starting in the PROT_NONE page: EFAULT, nothing consumed.
+      expect(() => native.read(fd, new Uint8Array(map.buffer, page, page))).toThrow(
+        expect.objectContaining({ code: 'EFAULT' }),
+      );
+      // Four records fit the good page; the fifth faults: a short read.
+      expect(native.read(fd, new Uint8Array(map.buffer))).toBe(page);
+      const got = decodeRecords(new Uint8Array(map.buffer, 0, page), page, true);
+      expect(got.map((m) => m.seq)).toEqual([first, first + 1n, first + 2n, first + 3n]);
+      const rest = rawDrain(fd);
+      expect(rest.map((m) => m.seq)).toEqual([first + 4n, first + 5n]);
+      expect(rest[0]!.lost).toBe(0);
+      expect(rest[1]!.payload).toEqual(pattern(5, page / 4 - 24));
+    } finally {
+      map.unmap();
+      native.close(fd);
+    }
   });
 
   it('KueReader grows a 16-byte buffer to read a 64 KiB message', async () => {
