@@ -27,7 +27,7 @@ export interface DemoOptions {
   argv: string[];
 }
 
-type Step = { say: string } & ({ cmd: string[] } | { inject: string });
+export type Step = { say: string } & ({ cmd: string[] } | { inject: string });
 
 /** What the generator does, in order. */
 export const GENERATOR: Step[] = [
