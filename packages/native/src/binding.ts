@@ -64,7 +64,7 @@ export interface NativeAddon {
   constants: NativeConstants;
   _setForceNoExternal(on: boolean): void;
   _testing: {
-    startProducer(mapping: NativeMappingHandle, slots: number, count: number): NativeProducer;
+    startProducer(mapping: NativeMappingHandle, slots: number, count: number, delayMs?: number): NativeProducer;
   };
 }
 

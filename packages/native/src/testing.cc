@@ -1,6 +1,6 @@
 // Test-only helpers, exported as `_testing` (not public API).
 //
-// startProducer(mapping, { slots, count }) runs a C++ thread that writes
+// startProducer(mapping, slots, count, delayMs = 0) runs a C++ thread that writes
 // `count` entries into an SPSC ring laid out in the mapping, so a JS test can
 // prove that Atomics on an external (non-shared) ArrayBuffer order and re-read
 // memory under V8's optimising compiler:
@@ -59,6 +59,8 @@ class Producer : public Napi::ObjectWrap<Producer> {
       ThrowOutOfRange(env, "mapping.length",
                       ">= " + std::to_string(kSlotsOff + 8ull * slots_),
                       std::to_string(region_->length));
+    if (!info[3].IsUndefined())
+      delay_ms_ = static_cast<int>(ArgInt(info, 3, "delayMs", 0, 60000));
     region_->pins++;
     pinned_ = true;
     napi_add_env_cleanup_hook(env, CleanupHook, this);
@@ -66,14 +68,17 @@ class Producer : public Napi::ObjectWrap<Producer> {
     thread_ = std::thread(&Producer::Run, this);
   }
 
-  ~Producer() override { Finish(true); }
+  ~Producer() override { Finish(true, true); }
 
  private:
-  static void CleanupHook(void* arg) { static_cast<Producer*>(arg)->Finish(false); }
+  static void CleanupHook(void* arg) {
+    static_cast<Producer*>(arg)->Finish(false, true);
+  }
 
-  void Finish(bool remove_hook) {
+  // Joins the thread (asking it to stop first if `stop`) and unpins.
+  void Finish(bool remove_hook, bool stop) {
     if (!pinned_) return;
-    stop_.store(true);
+    if (stop) stop_.store(true);
     if (thread_.joinable()) thread_.join();
     if (remove_hook) napi_remove_env_cleanup_hook(env_, CleanupHook, this);
     region_->pins--;
@@ -87,6 +92,10 @@ class Producer : public Napi::ObjectWrap<Producer> {
     uint32_t* head = reinterpret_cast<uint32_t*>(base + kHeadOff);
     uint32_t* tail = reinterpret_cast<uint32_t*>(base + kTailOff);
     uint32_t* slots = reinterpret_cast<uint32_t*>(base + kSlotsOff);
+    for (int waited = 0; waited < delay_ms_; waited++) {
+      if (stop_.load(std::memory_order_relaxed)) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     uint32_t h = __atomic_load_n(head, __ATOMIC_RELAXED);
     uint32_t mask = slots_ - 1;
     for (uint64_t seq = 0; seq < count_; seq++) {
@@ -108,13 +117,14 @@ class Producer : public Napi::ObjectWrap<Producer> {
     }
   }
 
+  // Waits for all entries to be written (the consumer must keep up).
   Napi::Value Join(const Napi::CallbackInfo& info) {
-    if (thread_.joinable()) thread_.join();
+    Finish(true, false);
     return GetProduced(info);
   }
 
   Napi::Value Stop(const Napi::CallbackInfo& info) {
-    Finish(true);
+    Finish(true, true);
     return GetProduced(info);
   }
 
@@ -128,6 +138,7 @@ class Producer : public Napi::ObjectWrap<Producer> {
   RegionPtr region_;
   uint32_t slots_ = 0;
   uint64_t count_ = 0;
+  int delay_ms_ = 0;
   bool pinned_ = false;
   napi_env env_ = nullptr;
   std::thread thread_;
@@ -137,7 +148,7 @@ class Producer : public Napi::ObjectWrap<Producer> {
 };
 
 Napi::Value StartProducer(const Napi::CallbackInfo& info) {
-  return GetEnvData(info.Env())->producer_ctor.New({info[0], info[1], info[2]});
+  return GetEnvData(info.Env())->producer_ctor.New({info[0], info[1], info[2], info[3]});
 }
 
 }  // namespace
