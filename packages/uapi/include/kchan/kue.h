@@ -26,7 +26,7 @@
  * next new message. A message is freed when every reader has passed it (or
  * recalled by its sender).
  *
- * Loss. The queue holds at most `limit_bytes` of messages (module
+ * Loss. The queue holds at most `kue_limit_bytes` of payload (module
  * parameter). When a send exceeds it the oldest messages are dropped; a
  * reader whose cursor was behind learns how many it lost: its next record
  * carries KUE_MSG_FLAG_LOST and the exact count in `lost`.
@@ -65,7 +65,7 @@ struct kue_msg_hdr {
  * struct kue_info - Argument of KUE_IOC_INFO (queue and reader state).
  * @queued_msgs: Messages held by the queue.
  * @queued_bytes: Payload bytes held by the queue.
- * @limit_bytes: The memory bound.
+ * @limit_bytes: The memory bound (module parameter kue_limit_bytes).
  * @next_seq: Sequence number the next message will get.
  * @cursor: This fd's next sequence number to read.
  * @lost: Messages this fd has lost in all.

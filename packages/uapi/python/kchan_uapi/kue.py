@@ -16,9 +16,10 @@ the first record.
 Each fd has a cursor (a sequence number). An fd opened later starts at the next new
 message. A message is freed when every reader has passed it (or recalled by its sender).
 
-Loss. The queue holds at most `limit_bytes` of messages (module parameter). When a send
-exceeds it the oldest messages are dropped; a reader whose cursor was behind learns how
-many it lost: its next record carries KUE_MSG_FLAG_LOST and the exact count in `lost`.
+Loss. The queue holds at most `kue_limit_bytes` of payload (module parameter). When a
+send exceeds it the oldest messages are dropped; a reader whose cursor was behind learns
+how many it lost: its next record carries KUE_MSG_FLAG_LOST and the exact count in
+`lost`.
 """
 
 import ctypes
@@ -67,7 +68,7 @@ class KueInfo(ctypes.Structure):
 
     - queued_msgs: Messages held by the queue.
     - queued_bytes: Payload bytes held by the queue.
-    - limit_bytes: The memory bound.
+    - limit_bytes: The memory bound (module parameter kue_limit_bytes).
     - next_seq: Sequence number the next message will get.
     - cursor: This fd's next sequence number to read.
     - lost: Messages this fd has lost in all.

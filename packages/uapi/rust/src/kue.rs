@@ -15,9 +15,9 @@
 //! Each fd has a cursor (a sequence number). An fd opened later starts at the next new message. A
 //! message is freed when every reader has passed it (or recalled by its sender).
 //!
-//! Loss. The queue holds at most `limit_bytes` of messages (module parameter). When a send exceeds
-//! it the oldest messages are dropped; a reader whose cursor was behind learns how many it lost:
-//! its next record carries KUE_MSG_FLAG_LOST and the exact count in `lost`.
+//! Loss. The queue holds at most `kue_limit_bytes` of payload (module parameter). When a send
+//! exceeds it the oldest messages are dropped; a reader whose cursor was behind learns how many it
+//! lost: its next record carries KUE_MSG_FLAG_LOST and the exact count in `lost`.
 
 /// The device node.
 pub const KUE_DEVICE_PATH: &str = "/dev/kue";
@@ -81,7 +81,7 @@ pub struct KueInfo {
     pub queued_msgs: u64,
     /// Payload bytes held by the queue.
     pub queued_bytes: u64,
-    /// The memory bound.
+    /// The memory bound (module parameter kue_limit_bytes).
     pub limit_bytes: u64,
     /// Sequence number the next message will get.
     pub next_seq: u64,

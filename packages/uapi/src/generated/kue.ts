@@ -11,7 +11,7 @@ import type { BitsLayout, IoctlLayout, StructLayout } from '../layout.js';
 export const KUE_DEVICE_PATH = '/dev/kue';
 
 /** The kue contract (also in the C header and docs/protocol/kue.md). */
-export const KUE_CONTRACT = "read() fills the buffer with as many whole records as fit. A record\nis a `struct kue_msg_hdr` followed by `size` payload bytes, padded\nwith zeros to a multiple of KUE_RECORD_ALIGN. It returns EAGAIN when\nnothing is queued and the fd is non-blocking (it blocks otherwise),\nand EFBIG, without moving the cursor, when the buffer cannot hold\nthe first record.\n\nEach fd has a cursor (a sequence number). An fd opened later starts\nat the next new message. A message is freed when every reader has\npassed it (or recalled by its sender).\n\nLoss. The queue holds at most `limit_bytes` of messages (module\nparameter). When a send exceeds it the oldest messages are dropped;\na reader whose cursor was behind learns how many it lost: its next\nrecord carries KUE_MSG_FLAG_LOST and the exact count in `lost`.";
+export const KUE_CONTRACT = "read() fills the buffer with as many whole records as fit. A record\nis a `struct kue_msg_hdr` followed by `size` payload bytes, padded\nwith zeros to a multiple of KUE_RECORD_ALIGN. It returns EAGAIN when\nnothing is queued and the fd is non-blocking (it blocks otherwise),\nand EFBIG, without moving the cursor, when the buffer cannot hold\nthe first record.\n\nEach fd has a cursor (a sequence number). An fd opened later starts\nat the next new message. A message is freed when every reader has\npassed it (or recalled by its sender).\n\nLoss. The queue holds at most `kue_limit_bytes` of payload (module\nparameter). When a send exceeds it the oldest messages are dropped;\na reader whose cursor was behind learns how many it lost: its next\nrecord carries KUE_MSG_FLAG_LOST and the exact count in `lost`.";
 
 /** Records start at multiples of this many bytes. */
 export const KUE_RECORD_ALIGN = 8;
@@ -120,7 +120,7 @@ export interface KueInfo {
   queued_msgs: bigint;
   /** Payload bytes held by the queue. */
   queued_bytes: bigint;
-  /** The memory bound. */
+  /** The memory bound (module parameter kue_limit_bytes). */
   limit_bytes: bigint;
   /** Sequence number the next message will get. */
   next_seq: bigint;
@@ -136,7 +136,7 @@ export interface KueInfoInit {
   queued_msgs: bigint;
   /** Payload bytes held by the queue. */
   queued_bytes: bigint;
-  /** The memory bound. */
+  /** The memory bound (module parameter kue_limit_bytes). */
   limit_bytes: bigint;
   /** Sequence number the next message will get. */
   next_seq: bigint;
