@@ -1,10 +1,15 @@
 #!/usr/bin/env node
+// `pnpm build`: compiles the addon, then runs tsup (dist/). Extra arguments
+// are ignored, so `pnpm --filter @kchan/native build test lint` (which pnpm
+// turns into `build` with arguments "test lint") cannot feed them to tsup.
+//
 // Compiles the addon with prebuildify (N-API, stripped) into
 // prebuilds/linux-x64/ and build/Release/, against the headers of the Node
 // that runs this script. It never downloads headers: node-gyp gets --nodedir
 // via npm_config_nodedir, taken from $npm_config_nodedir or from the prefix
 // of the running node (/usr for Debian's nodejs, whose headers live in
 // /usr/include/node). Without local headers it fails with a clear message.
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -50,5 +55,11 @@ prebuildify(
       console.error(`@kchan/native: prebuildify failed: ${err.message ?? err}`);
       process.exit(1);
     }
+    if (process.argv.includes('--native-only')) return;
+    const extra = process.argv.slice(2);
+    if (extra.length > 0) console.warn(`@kchan/native: build ignores arguments: ${extra.join(' ')}`);
+    const tsup = join(dirname(require.resolve('tsup/package.json')), 'dist', 'cli-default.js');
+    const r = spawnSync(process.execPath, [tsup], { cwd: root, stdio: 'inherit' });
+    process.exit(r.status ?? 1);
   },
 );

@@ -231,6 +231,24 @@ describe('Poller', () => {
   });
 });
 
+describe('Poller in a terminated worker', () => {
+  it('worker.terminate() with started pollers and a pending poll() exits cleanly', async () => {
+    const code = `
+      const { parentPort } = require('node:worker_threads');
+      const n = require(${JSON.stringify(packageRoot)});
+      const [r, w] = n.pipe2(n.O_NONBLOCK);
+      const [r2] = n.pipe2(n.O_NONBLOCK);
+      new n.Poller(r, () => {}).start();
+      n.waitReadable(r2);
+      parentPort.postMessage('ready');
+    `;
+    const worker = new Worker(code, { eval: true });
+    await new Promise((resolve) => worker.once('message', resolve));
+    const exitCode = await worker.terminate();
+    expect(exitCode).toBe(1);
+  });
+});
+
 describe('poll / waitReadable', () => {
   it('resolves when readable', async () => {
     const [r, w] = pipe2(O_NONBLOCK | O_CLOEXEC);
