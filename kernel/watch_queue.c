@@ -284,11 +284,11 @@ static int kchan_wq_post_locked(struct kchan_wq *wq,
 	at = kchan_wq_place(wq, &h, slots, true);
 	kchan_wq_write(wq, at, &n, payload, len);
 
+	WRITE_ONCE(wq->head, h);
 	/*
 	 * Contract step 1: the entry is written before head is published;
 	 * pairs with the reader's acquire load of head (step 2).
 	 */
-	WRITE_ONCE(wq->head, h);
 	smp_store_release(&wq->meta->head, h);
 
 	/*
@@ -504,6 +504,7 @@ static __poll_t kchan_wq_poll(struct file *file, poll_table *wait)
 	smp_mb();
 	if (READ_ONCE(wq->error))
 		mask |= EPOLLERR;
+	/* Pairs with the release in kchan_wq_ioc_set_size(): meta is valid. */
 	if (smp_load_acquire(&wq->ring) &&
 	    READ_ONCE(wq->meta->tail) != READ_ONCE(wq->head))
 		mask |= EPOLLIN | EPOLLRDNORM;
