@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Kernel-test helper for what Node cannot do directly: SIGIO (fasync), a
+ * blocking read() woken by an invalidation, and a read() into a bad buffer
+ * (EFAULT) that must not lose events. Built and run by ../syscalls.test.ts
+ * inside the VM. Prints "ok <name>" or "FAIL <name> ..." per check; exits
+ * non-zero on any failure.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <kchan/ummunotify.h>
+
+static int fails;
+static volatile sig_atomic_t got_sigio;
+
+#define CHECK(name, cond)						\
+	do {								\
+		if (cond)						\
+			printf("ok %s\n", name);			\
+		else {							\
+			printf("FAIL %s (errno %d)\n", name, errno);	\
+			fails++;					\
+		}							\
+	} while (0)
+
+static void on_sigio(int sig)
+{
+	(void)sig;
+	got_sigio = 1;
+}
+
+static long page;
+static char *mem;
+
+static int reg(int fd, void *p, size_t len, __u64 cookie)
+{
+	struct ummunotify_register_ioctl r = {
+		.start = (unsigned long)p,
+		.end = (unsigned long)p + len,
+		.user_cookie = cookie,
+	};
+
+	return ioctl(fd, UMMUNOTIFY_REGISTER_REGION, &r);
+}
+
+static void *invalidate_later(void *arg)
+{
+	(void)arg;
+	usleep(200 * 1000);
+	mem[0] = 1;
+	madvise(mem, page, MADV_DONTNEED);
+	return NULL;
+}
+
+int main(void)
+{
+	struct ummunotify_event ev[4];
+	struct pollfd pfd;
+	pthread_t t;
+	ssize_t n;
+	void *noaccess;
+	int fd;
+
+	page = sysconf(_SC_PAGESIZE);
+	noaccess = mmap(NULL, page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	mem = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset(mem, 1, 4 * page);
+	fd = open("/dev/ummunotify", O_RDONLY | O_CLOEXEC);
+	CHECK("open", fd >= 0);
+	CHECK("register", reg(fd, mem, 4 * page, 1) == 0);
+
+	/* A blocking read sleeps until another thread invalidates. */
+	pthread_create(&t, NULL, invalidate_later, NULL);
+	n = read(fd, ev, sizeof(ev));
+	pthread_join(t, NULL);
+	CHECK("blocking read woken", n == 2 * (ssize_t)sizeof(ev[0]) &&
+	      ev[0].type == UMMUNOTIFY_EVENT_TYPE_INVAL &&
+	      ev[0].user_cookie_counter == 1 &&
+	      ev[1].type == UMMUNOTIFY_EVENT_TYPE_LAST);
+
+	/* SIGIO via fasync. */
+	signal(SIGIO, on_sigio);
+	fcntl(fd, F_SETOWN, getpid());
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_ASYNC | O_NONBLOCK);
+	madvise(mem + page, page, MADV_DONTNEED);
+	CHECK("sigio", got_sigio == 1);
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	CHECK("poll readable", poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN));
+
+	/* A read into a bad buffer fails with EFAULT and loses nothing. */
+	madvise(mem + 3 * page, page, MADV_DONTNEED);
+	n = read(fd, noaccess, sizeof(ev));
+	CHECK("efault", n == -1 && errno == EFAULT);
+	n = read(fd, ev, sizeof(ev));
+	CHECK("events kept after efault",
+	      n == 2 * (ssize_t)sizeof(ev[0]) &&
+	      ev[0].user_cookie_counter == 1 &&
+	      ev[0].hint_start == (unsigned long)mem + page &&
+	      ev[0].hint_end == (unsigned long)mem + 4 * page);
+	pfd.revents = 0;
+	CHECK("poll empty", poll(&pfd, 1, 0) == 0);
+	n = read(fd, ev, sizeof(ev));
+	CHECK("eagain", n == -1 && errno == EAGAIN);
+
+	close(fd);
+	return fails ? 1 : 0;
+}
