@@ -254,7 +254,7 @@ static void ummu_mm_release(struct mmu_notifier *mn, struct mm_struct *mm)
 	struct ummu_ctx *ctx = mn_to_ctx(mn);
 
 	spin_lock(&ctx->lock);
-	ctx->mm_released = true;
+	WRITE_ONCE(ctx->mm_released, true);	/* read locklessly in read() */
 	spin_unlock(&ctx->lock);
 	wake_up_interruptible_poll(&ctx->wq, EPOLLHUP);
 }
