@@ -2,6 +2,7 @@
 // kchan VM harness: builds kchan.ko for Debian's 6.1 and 6.12 kernels, boots
 // them under QEMU/TCG and runs commands (the kernel test suite) inside.
 // Usage: see `node vm/run.mjs --help` and vm/README.md.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -10,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { buildModules } from './lib/build.mjs';
 import { makeInitramfs } from './lib/initramfs.mjs';
 import { GUEST_RESULTS, commandFromArgv, writeJob } from './lib/job.mjs';
+import { ensureDebugKernel } from './lib/debugkernel.mjs';
 import { kernelsFor } from './lib/kernels.mjs';
 import { withLock } from './lib/lock.mjs';
 import { HarnessError, log, seconds } from './lib/log.mjs';
@@ -33,14 +35,24 @@ commands:
   shell           interactive shell in the guest (Ctrl-A x kills qemu)
   build           only build kchan.ko and kchan_test.ko (W=1, warnings fail)
   selftest-oops   prove that a WARN and an oops in the guest fail the run
+  stress [main|unload]  fuzz (kchan_fuzz), load, loss accounting and leak
+                  cycles (kchan_load), then module unload/reload in a second
+                  boot (default kernels: 6.1,6.12,debug)
+  selftest-debug  prove that KASAN, lockdep, atomic-sleep, kmemleak and list
+                  reports fail the run (debug kernel)
 
 options:
-  --kernel K      6.1, 6.12, all, or a full uname -r (test/build/selftest-oops: all; exec/shell: 6.12)
+  --kernel K      6.1, 6.12, debug, all (= 6.1,6.12), a comma list, or a full uname -r
+                  (test/build/selftest-oops: all; exec/shell: 6.12). debug = KASAN/lockdep/
+                  kmemleak 6.1 built from linux-source-6.1, cached in /var/cache/kchan
   --timeout S     kill the VM after S seconds (default 600)
   --smp N         guest CPUs (default 2)
   --mem MB        guest memory (default 2048)
   --env K=V       extra environment variable for the command (repeatable)
   --kernel-src D  module sources to build instead of kernel/ (D and D/test)
+  --seed N        stress: fuzzer seed (default: random, printed)
+  --calls N       stress: fuzzer calls per device (default 100000; --quick 20000)
+  --quick         stress: smaller counts (for the CI test run)
   --verbose       also stream the harness's guest lines and the kernel console`;
 
 function parseCli(argv) {
@@ -55,6 +67,9 @@ function parseCli(argv) {
       env: { type: 'string', multiple: true, default: [] },
       'kernel-src': { type: 'string' },
       verbose: { type: 'boolean', default: false },
+      seed: { type: 'string' },
+      calls: { type: 'string' },
+      quick: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -74,6 +89,7 @@ function parseCli(argv) {
     command,
     rest,
     help: values.help,
+    kernelGiven: values.kernel !== undefined,
     kernel: values.kernel ?? (command === 'exec' || command === 'shell' ? '6.12' : 'all'),
     timeoutS: int('timeout', values.timeout),
     smp: int('smp', values.smp),
@@ -81,11 +97,15 @@ function parseCli(argv) {
     env,
     kernelSrc: resolve(values['kernel-src'] ?? DEFAULT_SRC),
     verbose: values.verbose,
+    seed: values.seed,
+    calls: values.calls !== undefined ? int('calls', values.calls) : undefined,
+    quick: values.quick,
   };
 }
 
 /** Build kchan.ko + kchan_test.ko and the initramfs for kernel k. */
 async function prepare(k, opts) {
+  if (k.debug) await ensureDebugKernel(k);
   const dir = join(OUT, k.kver);
   mkdirSync(dir, { recursive: true });
   return withLock(join(dir, 'lock'), () => {
@@ -200,7 +220,9 @@ async function runInVm(k, prep, opts, { command, cwd, env = {}, show, files = {}
   }
 
   const dmesg = readIf(join(share, 'dmesg.txt')) ?? '';
-  const kernelText = `${readIf(join(runDir, 'kernel.log')) ?? ''}\n${dmesg}`;
+  // kmemleak.txt: the debug kernel's /sys/kernel/debug/kmemleak after the run (init.sh).
+  const kmemleak = readIf(join(share, 'kmemleak.txt')) ?? '';
+  const kernelText = `${readIf(join(runDir, 'kernel.log')) ?? ''}\n${dmesg}\n${kmemleak}`;
   const seen = new Set();
   const hits = scanLog(kernelText).filter((h) => {
     const key = h.line.replace(/^\[[^\]]*\]\s*/, '');
@@ -355,6 +377,10 @@ async function cmdTest(opts) {
       log.ok(`${r.k.kver}: ${counts}${timing}`);
     }
   }
+  // One plain closing line over every kernel, for CI logs.
+  const sum = (key) => results.reduce((n, r) => n + (r.counts?.[key] ?? 0), 0);
+  const broken = results.filter((r) => !r.counts).length;
+  log.raw(`kernel: ${sum('passed')} passed, ${sum('failed') + broken} failed, ${sum('skipped')} skipped\n`);
   return ok ? 0 : 1;
 }
 
@@ -392,36 +418,35 @@ async function cmdExec(opts, { interactive }) {
 }
 
 /**
- * Boot with a deliberately broken module and check the verdicts: a clean
- * load must pass; a WARN and a NULL dereference must each fail the run.
+ * Boot once per case with a deliberately broken module (`src`, module `mod`)
+ * loaded by `insmod mod.ko mode=<case>` and check the harness's verdict: the
+ * control case must pass, every bug case must fail, with the expected
+ * patterns (`expect`: first-match scan patterns; `expectText`: substrings of
+ * the offending lines) and taint letters.
  */
-async function cmdSelftestOops(opts) {
-  const cases = [
-    { mode: 'none', expectFail: false },
-    { mode: 'warn', expectFail: true, expect: ['WARNING:', 'Call Trace:'], taint: 'W' },
-    { mode: 'null', expectFail: true, expect: ['BUG:', 'Oops'], taint: 'D' },
-  ];
+async function runSelftest(opts, { name, src, mod, cases, kernel }) {
   let ok = true;
-  for (const k of kernelsFor(opts.kernel)) {
+  const rows = [];
+  for (const k of kernelsFor(kernel)) {
     const prep = await prepare(k, opts);
     const dir = join(OUT, k.kver);
     const kos = await withLock(join(dir, 'lock'), () =>
       buildModules(k, {
-        src: join(VM_DIR, 'selftest', 'oops'),
-        buildDir: join(dir, 'build', 'selftest-oops'),
-        label: 'kchan_oops.ko',
-        logFile: join(dir, 'build-selftest-oops.log'),
+        src,
+        buildDir: join(dir, 'build', name),
+        label: `${mod}.ko`,
+        logFile: join(dir, `build-${name}.log`),
       }),
     );
     for (const c of cases) {
-      log.step(`${k.kver}: selftest-oops mode=${c.mode} (expect ${c.expectFail ? 'FAIL' : 'pass'})`);
+      log.step(`${k.kver}: ${name} mode=${c.mode} (expect ${c.expectFail ? 'FAIL' : 'pass'})`);
       // The command itself succeeds even when insmod is killed by the oops:
       // only the kernel-side checks may catch it.
       const v = await runInVm(k, prep, opts, {
-        command: `insmod ${GUEST_RESULTS}/kchan_oops.ko mode=${c.mode}; echo "insmod status $?"; exit 0`,
+        command: `insmod ${GUEST_RESULTS}/${mod}.ko mode=${c.mode}; echo "insmod status $?"; exit 0`,
         cwd: '/',
         show: 'exec',
-        files: { 'kchan_oops.ko': kos.kchan_oops },
+        files: { [`${mod}.ko`]: kos[mod] },
       });
       const failed = v.problems.length > 0 || v.guestRc !== 0;
       const pats = new Set(v.hits.map((h) => h.pattern));
@@ -429,15 +454,154 @@ async function cmdSelftestOops(opts) {
       const reasons = v.problems.join('; ') || 'no problems';
       let good = failed === c.expectFail;
       if (c.expectFail) {
-        good &&= c.expect.every((p) => pats.has(p)) && letters.includes(c.taint);
+        good &&= (c.expect ?? []).every((p) => pats.has(p));
+        good &&= (c.expectText ?? []).every((t) => v.hits.some((h) => h.line.includes(t)));
+        if (c.taint) good &&= letters.includes(c.taint);
       }
+      const first = v.hits.find((h) => (c.expectText ?? []).some((t) => h.line.includes(t)))?.line.trim();
       (good ? log.ok : log.fail)(
         `${k.kver} mode=${c.mode}: harness verdict ${failed ? 'FAIL' : 'pass'} (${reasons}); ${timingLine(v)}`,
       );
+      if (first) log.raw(`    ${first}\n`);
+      rows.push({ kernel: k.kver, mode: c.mode, verdict: failed ? 'FAIL' : 'pass', good, reasons, line: first ?? null });
       ok &&= good;
     }
   }
+  return { ok, rows };
+}
+
+/** A clean load must pass; a WARN and a NULL dereference must each fail the run. */
+async function cmdSelftestOops(opts) {
+  const { ok } = await runSelftest(opts, {
+    name: 'selftest-oops',
+    src: join(VM_DIR, 'selftest', 'oops'),
+    mod: 'kchan_oops',
+    kernel: opts.kernel,
+    cases: [
+      { mode: 'none', expectFail: false },
+      { mode: 'warn', expectFail: true, expect: ['WARNING:', 'Call Trace:'], taint: 'W' },
+      { mode: 'null', expectFail: true, expect: ['BUG:', 'Oops'], taint: 'D' },
+    ],
+  });
   if (ok) log.ok('selftest-oops: the harness passes a clean run and fails WARN and oops runs');
+  return ok ? 0 : 1;
+}
+
+/**
+ * On the debug kernel: a clean load passes; a use-after-free, a lock
+ * inversion, a sleep in atomic context, a leak and a list double add each
+ * fail the run (one boot each: lockdep and KASAN report only once per boot).
+ */
+async function cmdSelftestDebug(opts) {
+  const { ok, rows } = await runSelftest(opts, {
+    name: 'selftest-debug',
+    src: join(VM_DIR, 'selftest', 'debug'),
+    mod: 'kchan_debugbug',
+    kernel: opts.kernelGiven ? opts.kernel : 'debug',
+    cases: [
+      { mode: 'none', expectFail: false },
+      { mode: 'uaf', expectFail: true, expectText: ['KASAN: use-after-free'] },
+      { mode: 'lockinv', expectFail: true, expectText: ['possible circular locking dependency detected'] },
+      { mode: 'atomic', expectFail: true, expectText: ['sleeping function called from invalid context'] },
+      { mode: 'leak', expectFail: true, expectText: ['unreferenced object', 'suspected memory leak'] },
+      { mode: 'listadd', expectFail: true, expectText: ['list_add double add'] },
+    ],
+  });
+  writeFileSync(join(OUT, 'selftest-debug.json'), `${JSON.stringify({ date: new Date().toISOString(), ok, rows }, null, 2)}\n`);
+  if (ok) log.ok('selftest-debug: the harness passes a clean run and fails UAF, lock inversion, atomic sleep, leak and list corruption runs');
+  return ok ? 0 : 1;
+}
+
+// ------------------------------------------------------------ stress
+
+const FUZZ_DIR = join(REPO, 'kernel', 'test', 'fuzz');
+const UAPI_INCLUDE = join(REPO, 'kernel', 'include', 'uapi');
+
+/** Host-built guest tools (same libc as the guest: it runs the host's root). */
+function buildTools() {
+  const dir = join(OUT, 'tools');
+  mkdirSync(dir, { recursive: true });
+  const out = {};
+  for (const name of ['kchan_fuzz', 'kchan_load']) {
+    const src = join(FUZZ_DIR, `${name}.c`);
+    const h = createHash('sha256');
+    h.update(readFileSync(src));
+    for (const f of ['watch_queue', 'ummunotify', 'kue']) h.update(readFileSync(join(UAPI_INCLUDE, 'kchan', `${f}.h`)));
+    const bin = join(dir, `${name}-${h.digest('hex').slice(0, 12)}`);
+    if (!existsSync(bin)) {
+      const r = spawnSync('gcc', ['-O2', '-g', '-Wall', '-Wextra', '-Werror', '-pthread', '-I', UAPI_INCLUDE, '-o', `${bin}.tmp`, src], {
+        encoding: 'utf8',
+      });
+      if (r.status !== 0) throw new HarnessError(`gcc ${relative(REPO, src)} failed:\n${r.stderr}`);
+      renameSync(`${bin}.tmp`, bin);
+      log.info(`built ${relative(REPO, bin)}`);
+    }
+    out[name] = bin;
+  }
+  return out;
+}
+
+/**
+ * Fuzz, load, leak cycles (one boot) and module unload/reload (a second
+ * boot, so reloading cannot disturb the other checks), per kernel.
+ */
+async function cmdStress(opts, { stressOpts }) {
+  const kernels = kernelsFor(opts.kernelGiven ? opts.kernel : '6.1,6.12,debug');
+  const tools = buildTools();
+  const results = [];
+  for (const k of kernels) {
+    const row = { kernel: k.series, runs: [] };
+    results.push(row);
+    let prep;
+    let stressKo;
+    try {
+      prep = await prepare(k, opts);
+      const dir = join(OUT, k.kver);
+      stressKo = await withLock(join(dir, 'lock'), () =>
+        buildModules(k, {
+          src: DEFAULT_SRC,
+          buildDir: join(dir, 'build', 'stress'),
+          label: 'kchan_stress.ko',
+          subdirs: ['test/stress'],
+          logFile: join(dir, 'build-stress.log'),
+        }).kchan_stress,
+      );
+    } catch (e) {
+      if (!(e instanceof HarnessError)) throw e;
+      log.fail(e.message);
+      row.runs.push({ mode: 'build', ok: false, problems: [e.message.split('\n')[0]] });
+      continue;
+    }
+    const files = { kchan_fuzz: tools.kchan_fuzz, kchan_load: tools.kchan_load, 'kchan_stress.ko': stressKo };
+    const env = { KCHAN_FUZZ_CALLS: String(stressOpts.calls), KCHAN_STRESS_SCALE: String(stressOpts.scale) };
+    if (stressOpts.seed !== undefined) env.KCHAN_FUZZ_SEED = String(stressOpts.seed);
+    for (const mode of stressOpts.modes) {
+      log.step(`${k.kver}: stress ${mode}`);
+      const v = await runInVm(k, prep, opts, {
+        command: `sh vm/stress/guest.sh ${mode}`,
+        cwd: REPO,
+        env,
+        show: 'test',
+        files,
+      });
+      if (v.guestRc !== 0 && v.guestRc !== null) v.problems.push(`${v.guestRc} step(s) failed in the guest`);
+      const steps = (readIf(join(v.share, 'steps.txt')) ?? '').trim().split('\n').filter(Boolean);
+      if (v.hits.length) reportKernelProblems(v);
+      row.runs.push({ mode, ok: v.problems.length === 0, problems: v.problems, steps, timing: timingLine(v), wallMs: v.wallMs });
+    }
+  }
+  log.raw('\n');
+  log.step('stress summary');
+  let ok = true;
+  for (const r of results) {
+    for (const run of r.runs) {
+      (run.ok ? log.ok : log.fail)(`${r.kernel} ${run.mode}: ${run.ok ? 'ok' : 'FAILED'}${run.timing ? `; ${run.timing}` : ''}`);
+      for (const st of run.steps ?? []) log.raw(`    ${st}\n`);
+      for (const p of run.problems) log.raw(`    - ${p}\n`);
+      ok &&= run.ok;
+    }
+  }
+  writeFileSync(join(OUT, 'stress-summary.json'), `${JSON.stringify({ date: new Date().toISOString(), stressOpts, results }, null, 2)}\n`);
   return ok ? 0 : 1;
 }
 
@@ -468,6 +632,17 @@ async function main() {
         return await cmdExec(opts, { interactive: true });
       case 'selftest-oops':
         return await cmdSelftestOops(opts);
+      case 'selftest-debug':
+        return await cmdSelftestDebug(opts);
+      case 'stress':
+        return await cmdStress(opts, {
+          stressOpts: {
+            calls: opts.calls ?? (opts.quick ? 20000 : 100000),
+            scale: opts.quick ? 5 : 1,
+            seed: opts.seed,
+            modes: opts.rest.length ? opts.rest : ['main', 'unload'],
+          },
+        });
       default:
         log.fail(`unknown command ${opts.command}`);
         process.stderr.write(`${USAGE}\n`);
