@@ -60,7 +60,8 @@ export function buildModules(k, { src, buildDir, label, subdirs = [], logFile })
     if (!existsSync(join(src, sub, 'Kbuild'))) throw new HarnessError(`${join(src, sub)}: no Kbuild file`);
   }
   const flags = ['W=1'];
-  const hash = hashTree(src, { kver: k.kver, flags, subdirs, version: 1 });
+  // k.key: the debug kernel's cache key (its kver stays "debug" across rebuilds).
+  const hash = hashTree(src, { kver: k.kver, ...(k.key ? { key: k.key } : {}), flags, subdirs, version: 1 });
   const stamp = `${buildDir}.stamp`;
   const collect = () => {
     const kos = {};

@@ -72,8 +72,12 @@ function decompressTo(src, dst) {
  * ({name: path}, loaded at boot in the given order). Returns its path.
  */
 export function makeInitramfs(k, { kos, initScript, busybox, outDir }) {
-  const boot = resolveLoadOrder(k, BOOT_MODULES);
-  const extra = extraModules(k);
+  // The debug kernel has virtio-pci, 9p and overlayfs built in, and ships its
+  // own small module set (no modules.dep).
+  const boot = k.debug ? [] : resolveLoadOrder(k, BOOT_MODULES);
+  const extra = k.debug
+    ? Object.entries(k.extraModules).map(([name, path]) => ({ name, path }))
+    : extraModules(k);
   const ours = Object.entries(kos).map(([name, path]) => ({ name, path }));
 
   const h = createHash('sha256');

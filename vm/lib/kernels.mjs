@@ -2,6 +2,7 @@
 // (vmlinuz-6.1.0-56-amd64), which changes with every point release, so the
 // series ("6.1", "6.12") is mapped to whatever is installed.
 import { existsSync, readdirSync } from 'node:fs';
+import { DEBUG_SERIES, debugKernelStub } from './debugkernel.mjs';
 import { HarnessError } from './log.mjs';
 
 export const SERIES = {
@@ -39,6 +40,8 @@ function missingParts(k) {
 
 /** Resolve "6.1", "6.12" or a full uname -r (e.g. 6.1.0-56-amd64). */
 export function findKernel(name) {
+  // The debug kernel is built (or taken from its cache) by prepare().
+  if (name === DEBUG_SERIES) return debugKernelStub();
   if (!SERIES[name]) {
     const k = describe(name, name.split('.').slice(0, 2).join('.'));
     const missing = missingParts(k);

@@ -53,6 +53,8 @@ export function qemuArgs(k, { initrd, shareDir, mode, smp, mem, kernelChardev })
     'loglevel=5',
     'panic=-1',
     `kchan.mode=${mode}`,
+    // Per-kernel parameters (the debug kernel: acpi=noirq).
+    ...(k.append ?? []),
     // Experiments/debugging: extra kernel parameters.
     process.env.KCHAN_VM_APPEND ?? '',
   ].filter(Boolean).join(' ');

@@ -14,8 +14,11 @@ export const BAD_PATTERNS = [
   'Call Trace:',
   'list_add corruption',
   'list_del corruption',
+  'list_add double add',
   'sleeping function called from invalid context',
   'unreferenced object',
+  'suspected memory leak',
+  'blocked for more than',
   'Kernel panic',
 ];
 
