@@ -35,6 +35,27 @@
  * Bounds. At most UMMUNOTIFY_MAX_REGIONS regions per fd; pending events live
  * on their regions, so the event queue never overflows.
  *
+ * Region generation slots (feature UMMUNOTIFY_FEATURE_REGION_GENERATION, off
+ * until EXCHANGE_FEATURES enables it; enabling is for the fd's life: a later
+ * call without the bit still reports it enabled). Once enabled,
+ * UMMUNOTIFY_REGISTER_REGION_SLOT registers a region exactly like
+ * REGISTER_REGION and also gives it a slot (returned in `slot`, below
+ * UMMUNOTIFY_MAX_SLOTS; ENOSPC when all are taken): a u64 counter at byte
+ * offset PAGE_SIZE + 8 * slot of the device's mapping, i.e. at index `slot`
+ * of the UMMUNOTIFY_MAX_SLOTS u64s that mmap offset PAGE_SIZE maps
+ * (read-only, like the generation page; any page range of [0, PAGE_SIZE + 8
+ * * UMMUNOTIFY_MAX_SLOTS) may be mapped once the feature is on, only the
+ * first page before). The counter is incremented, with release ordering
+ * after the region's event is queued, each time an invalidation hits the
+ * region, and once more when the region is unregistered. Counters are never
+ * reset: a slot freed by unregistering is reused by a later registration
+ * with its counter where it was, so a reader that loaded a slot before its
+ * region was unregistered always sees it change (no ABA). Load the slot
+ * after the ioctl returns, before using the range; if the slot is unchanged
+ * on a later (acquire) load, no invalidation has hit that region since.
+ * Events, the LAST counter and the generation page work as for any region.
+ * Before the feature is enabled REGISTER_REGION_SLOT fails with EINVAL.
+ *
  * An fd is bound to the mm of the process that first uses it; any other mm
  * (a forked child, an fd passed over a socket) gets EIO.
  */
@@ -43,6 +64,8 @@
 #define UMMUNOTIFY_MAX_REGIONS	1048576
 /* Byte offset of the generation counter in the mapped page. */
 #define UMMUNOTIFY_GENERATION_OFFSET	0
+/* Region generation slots per fd (their array is 8 * this bytes, mapped at offset PAGE_SIZE). */
+#define UMMUNOTIFY_MAX_SLOTS	65536
 
 /**
  * enum ummunotify_event_type - Event types.
@@ -67,8 +90,9 @@ enum ummunotify_event_type {
 /*
  * ummunotify_feature (u32) - Feature bits exchanged by
  * UMMUNOTIFY_EXCHANGE_FEATURES.
- * @UMMUNOTIFY_FEATURE_REGION_GENERATION: Per-region generation slots
- * (reserved; not yet offered).
+ * @UMMUNOTIFY_FEATURE_REGION_GENERATION: Per-region generation slots:
+ * UMMUNOTIFY_REGISTER_REGION_SLOT and the slot array mapped at offset
+ * PAGE_SIZE.
  */
 #define UMMUNOTIFY_FEATURE_REGION_GENERATION		0x00000001
 #define UMMUNOTIFY_FEATURE_REGION_GENERATION__SHIFT	0
@@ -111,6 +135,25 @@ struct ummunotify_register_ioctl {
 };
 
 /**
+ * struct ummunotify_register_slot_ioctl - Argument of
+ * UMMUNOTIFY_REGISTER_REGION_SLOT.
+ * @start: First byte of the range.
+ * @end: One past the last byte; must be > start.
+ * @user_cookie: Caller's cookie, unique per fd (EEXIST otherwise).
+ * @flags: Must be 0.
+ * @slot: Out: the region's slot, below UMMUNOTIFY_MAX_SLOTS (ignored in).
+ *
+ * Size 32, alignment 8.
+ */
+struct ummunotify_register_slot_ioctl {
+	__u64 start;
+	__u64 end;
+	__u64 user_cookie;
+	__u32 flags;
+	__u32 slot;
+};
+
+/**
  * struct ummunotify_generation - The start of the read-only generation page.
  * @counter: Incremented on every invalidation that hits a region.
  *
@@ -123,7 +166,9 @@ struct ummunotify_generation {
 /* ioctls of /dev/ummunotify */
 /*
  * UMMUNOTIFY_EXCHANGE_FEATURES: In: features the caller wants. Out: the
- * subset the kernel enabled.
+ * features now enabled: the requested ones this kernel offers, plus any
+ * enabled earlier (they stay on). ENOMEM if the slot array cannot be
+ * allocated.
  */
 #define UMMUNOTIFY_EXCHANGE_FEATURES	_IOWR('U', 0x01, __u32)
 /*
@@ -134,8 +179,16 @@ struct ummunotify_generation {
 #define UMMUNOTIFY_REGISTER_REGION	_IOW('U', 0x02, struct ummunotify_register_ioctl)
 /*
  * UMMUNOTIFY_UNREGISTER_REGION: Unregister the region with this cookie
- * (ENOENT if none), dropping its pending event.
+ * (ENOENT if none), dropping its pending event; bumps its slot, if any, and
+ * frees it.
  */
 #define UMMUNOTIFY_UNREGISTER_REGION	_IOW('U', 0x03, __u64)
+/*
+ * UMMUNOTIFY_REGISTER_REGION_SLOT: Register a range like REGISTER_REGION and
+ * give it a generation slot (out: slot). EINVAL also when
+ * UMMUNOTIFY_FEATURE_REGION_GENERATION is not enabled; ENOSPC past
+ * MAX_REGIONS or with every slot taken.
+ */
+#define UMMUNOTIFY_REGISTER_REGION_SLOT	_IOWR('U', 0x04, struct ummunotify_register_slot_ioctl)
 
 #endif /* _UAPI_KCHAN_UMMUNOTIFY_H */

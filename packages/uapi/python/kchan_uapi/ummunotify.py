@@ -25,6 +25,24 @@ reader's view is current.
 Bounds. At most UMMUNOTIFY_MAX_REGIONS regions per fd; pending events live on their
 regions, so the event queue never overflows.
 
+Region generation slots (feature UMMUNOTIFY_FEATURE_REGION_GENERATION, off until
+EXCHANGE_FEATURES enables it; enabling is for the fd's life: a later call without the
+bit still reports it enabled). Once enabled, UMMUNOTIFY_REGISTER_REGION_SLOT registers a
+region exactly like REGISTER_REGION and also gives it a slot (returned in `slot`, below
+UMMUNOTIFY_MAX_SLOTS; ENOSPC when all are taken): a u64 counter at byte offset PAGE_SIZE
++ 8 * slot of the device's mapping, i.e. at index `slot` of the UMMUNOTIFY_MAX_SLOTS
+u64s that mmap offset PAGE_SIZE maps (read-only, like the generation page; any page
+range of [0, PAGE_SIZE + 8 * UMMUNOTIFY_MAX_SLOTS) may be mapped once the feature is on,
+only the first page before). The counter is incremented, with release ordering after the
+region's event is queued, each time an invalidation hits the region, and once more when
+the region is unregistered. Counters are never reset: a slot freed by unregistering is
+reused by a later registration with its counter where it was, so a reader that loaded a
+slot before its region was unregistered always sees it change (no ABA). Load the slot
+after the ioctl returns, before using the range; if the slot is unchanged on a later
+(acquire) load, no invalidation has hit that region since. Events, the LAST counter and
+the generation page work as for any region. Before the feature is enabled
+REGISTER_REGION_SLOT fails with EINVAL.
+
 An fd is bound to the mm of the process that first uses it; any other mm (a forked
 child, an fd passed over a socket) gets EIO.
 """
@@ -38,6 +56,9 @@ UMMUNOTIFY_DEVICE_PATH = "/dev/ummunotify"
 UMMUNOTIFY_MAX_REGIONS = 1048576
 # Byte offset of the generation counter in the mapped page.
 UMMUNOTIFY_GENERATION_OFFSET = 0
+# Region generation slots per fd (their array is 8 * this bytes, mapped at offset
+# PAGE_SIZE).
+UMMUNOTIFY_MAX_SLOTS = 65536
 
 
 class UmmunotifyEventType(enum.IntEnum):
@@ -59,7 +80,8 @@ UMMUNOTIFY_EVENT_FLAG_HINT__SHIFT = 0
 
 # Bitset ummunotify_feature (u32): Feature bits exchanged by
 # UMMUNOTIFY_EXCHANGE_FEATURES.
-# Per-region generation slots (reserved; not yet offered).
+# Per-region generation slots: UMMUNOTIFY_REGISTER_REGION_SLOT and the slot array mapped
+# at offset PAGE_SIZE.
 UMMUNOTIFY_FEATURE_REGION_GENERATION = 0x1
 UMMUNOTIFY_FEATURE_REGION_GENERATION__SHIFT = 0
 
@@ -112,6 +134,30 @@ class UmmunotifyRegisterIoctl(ctypes.Structure):
 assert ctypes.sizeof(UmmunotifyRegisterIoctl) == 32
 
 
+class UmmunotifyRegisterSlotIoctl(ctypes.Structure):
+    """struct ummunotify_register_slot_ioctl: Argument of UMMUNOTIFY_REGISTER_REGION_SLOT.
+
+    Size 32, alignment 8.
+
+    - start: First byte of the range.
+    - end: One past the last byte; must be > start.
+    - user_cookie: Caller's cookie, unique per fd (EEXIST otherwise).
+    - flags: Must be 0.
+    - slot: Out: the region's slot, below UMMUNOTIFY_MAX_SLOTS (ignored in).
+    """
+
+    _fields_ = [
+        ("start", ctypes.c_uint64),
+        ("end", ctypes.c_uint64),
+        ("user_cookie", ctypes.c_uint64),
+        ("flags", ctypes.c_uint32),
+        ("slot", ctypes.c_uint32),
+    ]
+
+
+assert ctypes.sizeof(UmmunotifyRegisterSlotIoctl) == 32
+
+
 class UmmunotifyGeneration(ctypes.Structure):
     """struct ummunotify_generation: The start of the read-only generation page.
 
@@ -129,21 +175,27 @@ assert ctypes.sizeof(UmmunotifyGeneration) == 8
 
 
 # ioctls of /dev/ummunotify
-# _IOC(readwrite, 'U', 0x1, 4): In: features the caller wants. Out: the subset the
-# kernel enabled.
+# _IOC(readwrite, 'U', 0x1, 4): In: features the caller wants. Out: the features now
+# enabled: the requested ones this kernel offers, plus any enabled earlier (they stay
+# on). ENOMEM if the slot array cannot be allocated.
 UMMUNOTIFY_EXCHANGE_FEATURES = 0xc0045501
 # _IOC(write, 'U', 0x2, 32): Register a range. EINVAL for start >= end, non-zero
 # flags/reserved; EEXIST for a cookie in use; ENOSPC past MAX_REGIONS; EIO from another
 # mm.
 UMMUNOTIFY_REGISTER_REGION = 0x40205502
 # _IOC(write, 'U', 0x3, 8): Unregister the region with this cookie (ENOENT if none),
-# dropping its pending event.
+# dropping its pending event; bumps its slot, if any, and frees it.
 UMMUNOTIFY_UNREGISTER_REGION = 0x40085503
+# _IOC(readwrite, 'U', 0x4, 32): Register a range like REGISTER_REGION and give it a
+# generation slot (out: slot). EINVAL also when UMMUNOTIFY_FEATURE_REGION_GENERATION is
+# not enabled; ENOSPC past MAX_REGIONS or with every slot taken.
+UMMUNOTIFY_REGISTER_REGION_SLOT = 0xc0205504
 
 __all__ = [
     "UMMUNOTIFY_DEVICE_PATH",
     "UMMUNOTIFY_MAX_REGIONS",
     "UMMUNOTIFY_GENERATION_OFFSET",
+    "UMMUNOTIFY_MAX_SLOTS",
     "UMMUNOTIFY_EVENT_TYPE_INVAL",
     "UMMUNOTIFY_EVENT_TYPE_LAST",
     "UmmunotifyEventType",
@@ -153,8 +205,10 @@ __all__ = [
     "UMMUNOTIFY_FEATURE_REGION_GENERATION__SHIFT",
     "UmmunotifyEvent",
     "UmmunotifyRegisterIoctl",
+    "UmmunotifyRegisterSlotIoctl",
     "UmmunotifyGeneration",
     "UMMUNOTIFY_EXCHANGE_FEATURES",
     "UMMUNOTIFY_REGISTER_REGION",
     "UMMUNOTIFY_UNREGISTER_REGION",
+    "UMMUNOTIFY_REGISTER_REGION_SLOT",
 ]

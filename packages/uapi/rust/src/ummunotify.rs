@@ -23,6 +23,23 @@
 //! Bounds. At most UMMUNOTIFY_MAX_REGIONS regions per fd; pending events live on their regions, so
 //! the event queue never overflows.
 //!
+//! Region generation slots (feature UMMUNOTIFY_FEATURE_REGION_GENERATION, off until
+//! EXCHANGE_FEATURES enables it; enabling is for the fd's life: a later call without the bit still
+//! reports it enabled). Once enabled, UMMUNOTIFY_REGISTER_REGION_SLOT registers a region exactly
+//! like REGISTER_REGION and also gives it a slot (returned in `slot`, below UMMUNOTIFY_MAX_SLOTS;
+//! ENOSPC when all are taken): a u64 counter at byte offset PAGE_SIZE + 8 * slot of the device's
+//! mapping, i.e. at index `slot` of the UMMUNOTIFY_MAX_SLOTS u64s that mmap offset PAGE_SIZE maps
+//! (read-only, like the generation page; any page range of \[0, PAGE_SIZE + 8 *
+//! UMMUNOTIFY_MAX_SLOTS) may be mapped once the feature is on, only the first page before). The
+//! counter is incremented, with release ordering after the region's event is queued, each time an
+//! invalidation hits the region, and once more when the region is unregistered. Counters are never
+//! reset: a slot freed by unregistering is reused by a later registration with its counter where it
+//! was, so a reader that loaded a slot before its region was unregistered always sees it change (no
+//! ABA). Load the slot after the ioctl returns, before using the range; if the slot is unchanged on
+//! a later (acquire) load, no invalidation has hit that region since. Events, the LAST counter and
+//! the generation page work as for any region. Before the feature is enabled REGISTER_REGION_SLOT
+//! fails with EINVAL.
+//!
 //! An fd is bound to the mm of the process that first uses it; any other mm (a forked child, an fd
 //! passed over a socket) gets EIO.
 
@@ -33,6 +50,8 @@ pub const UMMUNOTIFY_DEVICE_PATH: &str = "/dev/ummunotify";
 pub const UMMUNOTIFY_MAX_REGIONS: u32 = 1048576;
 /// Byte offset of the generation counter in the mapped page.
 pub const UMMUNOTIFY_GENERATION_OFFSET: u32 = 0;
+/// Region generation slots per fd (their array is 8 * this bytes, mapped at offset PAGE_SIZE).
+pub const UMMUNOTIFY_MAX_SLOTS: u32 = 65536;
 
 // enum ummunotify_event_type: Event types.
 /// A registered range was (partly) invalidated; `user_cookie_counter` is its cookie.
@@ -46,7 +65,8 @@ pub const UMMUNOTIFY_EVENT_FLAG_HINT: u32 = 0x1;
 pub const UMMUNOTIFY_EVENT_FLAG_HINT__SHIFT: u32 = 0;
 
 // Bitset ummunotify_feature (u32): Feature bits exchanged by UMMUNOTIFY_EXCHANGE_FEATURES.
-/// Per-region generation slots (reserved; not yet offered).
+/// Per-region generation slots: UMMUNOTIFY_REGISTER_REGION_SLOT and the slot array mapped at offset
+/// PAGE_SIZE.
 pub const UMMUNOTIFY_FEATURE_REGION_GENERATION: u32 = 0x1;
 pub const UMMUNOTIFY_FEATURE_REGION_GENERATION__SHIFT: u32 = 0;
 
@@ -136,6 +156,49 @@ const _: () = assert!(core::mem::offset_of!(UmmunotifyRegisterIoctl, user_cookie
 const _: () = assert!(core::mem::offset_of!(UmmunotifyRegisterIoctl, flags) == 24);
 const _: () = assert!(core::mem::offset_of!(UmmunotifyRegisterIoctl, reserved) == 28);
 
+/// `struct ummunotify_register_slot_ioctl`: Argument of UMMUNOTIFY_REGISTER_REGION_SLOT.
+///
+/// Size 32, alignment 8.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct UmmunotifyRegisterSlotIoctl {
+    /// First byte of the range.
+    pub start: u64,
+    /// One past the last byte; must be > start.
+    pub end: u64,
+    /// Caller's cookie, unique per fd (EEXIST otherwise).
+    pub user_cookie: u64,
+    /// Must be 0.
+    pub flags: u32,
+    /// Out: the region's slot, below UMMUNOTIFY_MAX_SLOTS (ignored in).
+    pub slot: u32,
+}
+
+impl UmmunotifyRegisterSlotIoctl {
+    /// All fields zero.
+    pub const ZERO: Self = Self {
+        start: 0,
+        end: 0,
+        user_cookie: 0,
+        flags: 0,
+        slot: 0,
+    };
+}
+
+impl Default for UmmunotifyRegisterSlotIoctl {
+    fn default() -> Self {
+        Self::ZERO
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<UmmunotifyRegisterSlotIoctl>() == 32);
+const _: () = assert!(core::mem::align_of::<UmmunotifyRegisterSlotIoctl>() == 8);
+const _: () = assert!(core::mem::offset_of!(UmmunotifyRegisterSlotIoctl, start) == 0);
+const _: () = assert!(core::mem::offset_of!(UmmunotifyRegisterSlotIoctl, end) == 8);
+const _: () = assert!(core::mem::offset_of!(UmmunotifyRegisterSlotIoctl, user_cookie) == 16);
+const _: () = assert!(core::mem::offset_of!(UmmunotifyRegisterSlotIoctl, flags) == 24);
+const _: () = assert!(core::mem::offset_of!(UmmunotifyRegisterSlotIoctl, slot) == 28);
+
 /// `struct ummunotify_generation`: The start of the read-only generation page.
 ///
 /// Size 8, alignment 8.
@@ -163,12 +226,17 @@ const _: () = assert!(core::mem::size_of::<UmmunotifyGeneration>() == 8);
 const _: () = assert!(core::mem::align_of::<UmmunotifyGeneration>() == 8);
 const _: () = assert!(core::mem::offset_of!(UmmunotifyGeneration, counter) == 0);
 
-/// `_IOC(readwrite, 'U', 0x1, 4)`: In: features the caller wants. Out: the subset the kernel
-/// enabled.
+/// `_IOC(readwrite, 'U', 0x1, 4)`: In: features the caller wants. Out: the features now enabled:
+/// the requested ones this kernel offers, plus any enabled earlier (they stay on). ENOMEM if the
+/// slot array cannot be allocated.
 pub const UMMUNOTIFY_EXCHANGE_FEATURES: core::ffi::c_ulong = 0xc004_5501;
 /// `_IOC(write, 'U', 0x2, 32)`: Register a range. EINVAL for start >= end, non-zero flags/reserved;
 /// EEXIST for a cookie in use; ENOSPC past MAX_REGIONS; EIO from another mm.
 pub const UMMUNOTIFY_REGISTER_REGION: core::ffi::c_ulong = 0x4020_5502;
 /// `_IOC(write, 'U', 0x3, 8)`: Unregister the region with this cookie (ENOENT if none), dropping
-/// its pending event.
+/// its pending event; bumps its slot, if any, and frees it.
 pub const UMMUNOTIFY_UNREGISTER_REGION: core::ffi::c_ulong = 0x4008_5503;
+/// `_IOC(readwrite, 'U', 0x4, 32)`: Register a range like REGISTER_REGION and give it a generation
+/// slot (out: slot). EINVAL also when UMMUNOTIFY_FEATURE_REGION_GENERATION is not enabled; ENOSPC
+/// past MAX_REGIONS or with every slot taken.
+pub const UMMUNOTIFY_REGISTER_REGION_SLOT: core::ffi::c_ulong = 0xc020_5504;

@@ -14,12 +14,14 @@ import type { BitsLayout, IoctlLayout, StructLayout } from '../layout.js';
 export const UMMUNOTIFY_DEVICE_PATH = '/dev/ummunotify';
 
 /** The ummunotify contract (also in the C header and docs/protocol/ummunotify.md). */
-export const UMMUNOTIFY_CONTRACT = "read() returns whole `struct ummunotify_event`s: zero or more INVAL\nevents followed by one LAST event whose `user_cookie_counter` is the\ngeneration counter at the time of the read. A buffer too small for\none event fails with EINVAL and consumes nothing. Until a region's\nevent is read, further invalidations of the region merge into it\n(the hint grows to cover all of them). Unregistering a region drops\nits pending event.\n\nThe generation page (mmap offset 0, one page, read-only) holds a u64\ncounter at offset 0, incremented (after the event is queued) each\ntime an invalidation hits at least one region. Load it with acquire\nordering; if it is unchanged since the last read() the reader's view is\ncurrent.\n\nBounds. At most UMMUNOTIFY_MAX_REGIONS regions per fd; pending events\nlive on their regions, so the event queue never overflows.\n\nAn fd is bound to the mm of the process that first uses it; any\nother mm (a forked child, an fd passed over a socket) gets EIO.";
+export const UMMUNOTIFY_CONTRACT = "read() returns whole `struct ummunotify_event`s: zero or more INVAL\nevents followed by one LAST event whose `user_cookie_counter` is the\ngeneration counter at the time of the read. A buffer too small for\none event fails with EINVAL and consumes nothing. Until a region's\nevent is read, further invalidations of the region merge into it\n(the hint grows to cover all of them). Unregistering a region drops\nits pending event.\n\nThe generation page (mmap offset 0, one page, read-only) holds a u64\ncounter at offset 0, incremented (after the event is queued) each\ntime an invalidation hits at least one region. Load it with acquire\nordering; if it is unchanged since the last read() the reader's view is\ncurrent.\n\nBounds. At most UMMUNOTIFY_MAX_REGIONS regions per fd; pending events\nlive on their regions, so the event queue never overflows.\n\nRegion generation slots (feature UMMUNOTIFY_FEATURE_REGION_GENERATION,\noff until EXCHANGE_FEATURES enables it; enabling is for the fd's life:\na later call without the bit still reports it enabled). Once enabled,\nUMMUNOTIFY_REGISTER_REGION_SLOT registers a region exactly like\nREGISTER_REGION and also gives it a slot (returned in `slot`, below\nUMMUNOTIFY_MAX_SLOTS; ENOSPC when all are taken): a u64 counter at\nbyte offset PAGE_SIZE + 8 * slot of the device's mapping, i.e. at\nindex `slot` of the UMMUNOTIFY_MAX_SLOTS u64s that mmap offset\nPAGE_SIZE maps (read-only, like the generation page; any page range\nof [0, PAGE_SIZE + 8 * UMMUNOTIFY_MAX_SLOTS) may be mapped once the\nfeature is on, only the first page before). The counter is\nincremented, with release ordering after the region's event is\nqueued, each time an invalidation hits the region, and once more\nwhen the region is unregistered. Counters are\nnever reset: a slot freed by unregistering is reused by a later\nregistration with its counter where it was, so a reader that loaded\na slot before its region was unregistered always sees it change (no\nABA). Load the slot after the ioctl returns, before using the range;\nif the slot is unchanged on a later (acquire) load, no invalidation\nhas hit that region since. Events, the LAST counter and the\ngeneration page work as for any region. Before the feature is\nenabled REGISTER_REGION_SLOT fails with EINVAL.\n\nAn fd is bound to the mm of the process that first uses it; any\nother mm (a forked child, an fd passed over a socket) gets EIO.";
 
 /** Most registered regions per fd. */
 export const UMMUNOTIFY_MAX_REGIONS = 1048576;
 /** Byte offset of the generation counter in the mapped page. */
 export const UMMUNOTIFY_GENERATION_OFFSET = 0;
+/** Region generation slots per fd (their array is 8 * this bytes, mapped at offset PAGE_SIZE). */
+export const UMMUNOTIFY_MAX_SLOTS = 65536;
 
 /** enum ummunotify_event_type: Event types. */
 export const UmmunotifyEventType = {
@@ -45,7 +47,10 @@ export const UMMUNOTIFY_EVENT_FLAG_HINT__SHIFT = 0;
  * bitsGet/bitsSet with these entries.
  */
 export const UmmunotifyFeature = {
-  /** Per-region generation slots (reserved; not yet offered). */
+  /**
+   * Per-region generation slots: UMMUNOTIFY_REGISTER_REGION_SLOT and the slot array mapped at
+   * offset PAGE_SIZE.
+   */
   REGION_GENERATION: { shift: 0, width: 1, mask: 0x1 },
 } as const satisfies Readonly<Record<string, BitsLayout>>;
 export const UMMUNOTIFY_FEATURE_REGION_GENERATION = 0x1;
@@ -261,6 +266,114 @@ export function encodeUmmunotifyRegisterIoctl(view: DataView, offset: number, va
   return 32;
 }
 
+/** struct ummunotify_register_slot_ioctl: Argument of UMMUNOTIFY_REGISTER_REGION_SLOT. */
+export interface UmmunotifyRegisterSlotIoctl {
+  /** First byte of the range. */
+  start: bigint;
+  /** One past the last byte; must be > start. */
+  end: bigint;
+  /** Caller's cookie, unique per fd (EEXIST otherwise). */
+  user_cookie: bigint;
+  /** Must be 0. */
+  flags: number;
+  /** Out: the region's slot, below UMMUNOTIFY_MAX_SLOTS (ignored in). */
+  slot: number;
+}
+
+/**
+ * Input of encodeUmmunotifyRegisterSlotIoctl: like UmmunotifyRegisterSlotIoctl, with reserved
+ * fields optional (default 0).
+ */
+export interface UmmunotifyRegisterSlotIoctlInit {
+  /** First byte of the range. */
+  start: bigint;
+  /** One past the last byte; must be > start. */
+  end: bigint;
+  /** Caller's cookie, unique per fd (EEXIST otherwise). */
+  user_cookie: bigint;
+  /** Must be 0. */
+  flags: number;
+  /** Out: the region's slot, below UMMUNOTIFY_MAX_SLOTS (ignored in). */
+  slot: number;
+}
+
+/** Layout of struct ummunotify_register_slot_ioctl (size 32, alignment 8). */
+export const UmmunotifyRegisterSlotIoctlLayout = {
+  name: 'ummunotify_register_slot_ioctl',
+  size: 32,
+  align: 8,
+  fields: {
+    start: { offset: 0, size: 8, type: 'u64' },
+    end: { offset: 8, size: 8, type: 'u64' },
+    user_cookie: { offset: 16, size: 8, type: 'u64' },
+    flags: { offset: 24, size: 4, type: 'u32' },
+    slot: { offset: 28, size: 4, type: 'u32' },
+  },
+} as const satisfies StructLayout;
+
+/** struct ummunotify_register_slot_ioctl.start (u64 at offset 0); no allocation beyond the bigint. */
+export function ummunotifyRegisterSlotIoctlStart(view: DataView, offset: number): bigint {
+  return view.getBigUint64(offset, true);
+}
+export function setUmmunotifyRegisterSlotIoctlStart(view: DataView, offset: number, value: bigint): void {
+  view.setBigUint64(offset, value, true);
+}
+/** struct ummunotify_register_slot_ioctl.end (u64 at offset 8); no allocation beyond the bigint. */
+export function ummunotifyRegisterSlotIoctlEnd(view: DataView, offset: number): bigint {
+  return view.getBigUint64(offset + 8, true);
+}
+export function setUmmunotifyRegisterSlotIoctlEnd(view: DataView, offset: number, value: bigint): void {
+  view.setBigUint64(offset + 8, value, true);
+}
+/**
+ * struct ummunotify_register_slot_ioctl.user_cookie (u64 at offset 16); no allocation beyond the
+ * bigint.
+ */
+export function ummunotifyRegisterSlotIoctlUserCookie(view: DataView, offset: number): bigint {
+  return view.getBigUint64(offset + 16, true);
+}
+export function setUmmunotifyRegisterSlotIoctlUserCookie(view: DataView, offset: number, value: bigint): void {
+  view.setBigUint64(offset + 16, value, true);
+}
+/** struct ummunotify_register_slot_ioctl.flags (u32 at offset 24); no allocation. */
+export function ummunotifyRegisterSlotIoctlFlags(view: DataView, offset: number): number {
+  return view.getUint32(offset + 24, true);
+}
+export function setUmmunotifyRegisterSlotIoctlFlags(view: DataView, offset: number, value: number): void {
+  view.setUint32(offset + 24, value, true);
+}
+/** struct ummunotify_register_slot_ioctl.slot (u32 at offset 28); no allocation. */
+export function ummunotifyRegisterSlotIoctlSlot(view: DataView, offset: number): number {
+  return view.getUint32(offset + 28, true);
+}
+export function setUmmunotifyRegisterSlotIoctlSlot(view: DataView, offset: number, value: number): void {
+  view.setUint32(offset + 28, value, true);
+}
+
+/** Decode struct ummunotify_register_slot_ioctl at `offset`. */
+export function decodeUmmunotifyRegisterSlotIoctl(view: DataView, offset: number): UmmunotifyRegisterSlotIoctl {
+  return {
+    start: ummunotifyRegisterSlotIoctlStart(view, offset),
+    end: ummunotifyRegisterSlotIoctlEnd(view, offset),
+    user_cookie: ummunotifyRegisterSlotIoctlUserCookie(view, offset),
+    flags: ummunotifyRegisterSlotIoctlFlags(view, offset),
+    slot: ummunotifyRegisterSlotIoctlSlot(view, offset),
+  };
+}
+
+/**
+ * Encode struct ummunotify_register_slot_ioctl at `offset`; every byte of the struct is written.
+ * Returns the bytes written.
+ */
+export function encodeUmmunotifyRegisterSlotIoctl(view: DataView, offset: number, value: UmmunotifyRegisterSlotIoctlInit): number {
+  view.setBigUint64(offset, value.start, true);
+  view.setBigUint64(offset + 8, value.end, true);
+  view.setBigUint64(offset + 16, value.user_cookie, true);
+  view.setUint32(offset + 24, value.flags, true);
+  view.setUint32(offset + 28, value.slot, true);
+  return 32;
+}
+
 /** struct ummunotify_generation: The start of the read-only generation page. */
 export interface UmmunotifyGeneration {
   /** Incremented on every invalidation that hits a region. */
@@ -312,7 +425,8 @@ export function encodeUmmunotifyGeneration(view: DataView, offset: number, value
 
 /**
  * UMMUNOTIFY_EXCHANGE_FEATURES = _IOC(readwrite, 'U', 0x1, 4): In: features the caller wants. Out:
- * the subset the kernel enabled.
+ * the features now enabled: the requested ones this kernel offers, plus any enabled earlier (they
+ * stay on). ENOMEM if the slot array cannot be allocated.
  */
 export const UMMUNOTIFY_EXCHANGE_FEATURES = 0xc0045501;
 /**
@@ -323,20 +437,29 @@ export const UMMUNOTIFY_EXCHANGE_FEATURES = 0xc0045501;
 export const UMMUNOTIFY_REGISTER_REGION = 0x40205502;
 /**
  * UMMUNOTIFY_UNREGISTER_REGION = _IOC(write, 'U', 0x3, 8): Unregister the region with this cookie
- * (ENOENT if none), dropping its pending event.
+ * (ENOENT if none), dropping its pending event; bumps its slot, if any, and frees it.
  */
 export const UMMUNOTIFY_UNREGISTER_REGION = 0x40085503;
+/**
+ * UMMUNOTIFY_REGISTER_REGION_SLOT = _IOC(readwrite, 'U', 0x4, 32): Register a range like
+ * REGISTER_REGION and give it a generation slot (out: slot). EINVAL also when
+ * UMMUNOTIFY_FEATURE_REGION_GENERATION is not enabled; ENOSPC past MAX_REGIONS or with every slot
+ * taken.
+ */
+export const UMMUNOTIFY_REGISTER_REGION_SLOT = 0xc0205504;
 
 /** Every ioctl of /dev/ummunotify, by C name. */
 export const UmmunotifyIoctls = {
   UMMUNOTIFY_EXCHANGE_FEATURES: { request: 0xc0045501, dir: 'readwrite', type: 0x55, nr: 0x1, size: 4, argKind: 'struct', arg: 'u32' },
   UMMUNOTIFY_REGISTER_REGION: { request: 0x40205502, dir: 'write', type: 0x55, nr: 0x2, size: 32, argKind: 'struct', arg: 'ummunotify_register_ioctl' },
   UMMUNOTIFY_UNREGISTER_REGION: { request: 0x40085503, dir: 'write', type: 0x55, nr: 0x3, size: 8, argKind: 'struct', arg: 'u64' },
+  UMMUNOTIFY_REGISTER_REGION_SLOT: { request: 0xc0205504, dir: 'readwrite', type: 0x55, nr: 0x4, size: 32, argKind: 'struct', arg: 'ummunotify_register_slot_ioctl' },
 } as const satisfies Readonly<Record<string, IoctlLayout>>;
 
 /** Every struct layout of /dev/ummunotify, by C name. */
 export const UmmunotifyLayouts = {
   ummunotify_event: UmmunotifyEventLayout,
   ummunotify_register_ioctl: UmmunotifyRegisterIoctlLayout,
+  ummunotify_register_slot_ioctl: UmmunotifyRegisterSlotIoctlLayout,
   ummunotify_generation: UmmunotifyGenerationLayout,
 } as const satisfies Readonly<Record<string, StructLayout>>;

@@ -143,10 +143,17 @@ int main(void)
 	FIELD(ummunotify_register_ioctl, user_cookie);
 	FIELD(ummunotify_register_ioctl, flags);
 	FIELD(ummunotify_register_ioctl, reserved);
+	SIZE(ummunotify_register_slot_ioctl);
+	FIELD(ummunotify_register_slot_ioctl, start);
+	FIELD(ummunotify_register_slot_ioctl, end);
+	FIELD(ummunotify_register_slot_ioctl, user_cookie);
+	FIELD(ummunotify_register_slot_ioctl, flags);
+	FIELD(ummunotify_register_slot_ioctl, slot);
 	SIZE(ummunotify_generation);
 	FIELD(ummunotify_generation, counter);
 	CONST(UMMUNOTIFY_MAX_REGIONS);
 	CONST(UMMUNOTIFY_GENERATION_OFFSET);
+	CONST(UMMUNOTIFY_MAX_SLOTS);
 	CONST(UMMUNOTIFY_EVENT_TYPE_INVAL);
 	CONST(UMMUNOTIFY_EVENT_TYPE_LAST);
 	CONST(UMMUNOTIFY_EVENT_FLAG_HINT);
@@ -156,6 +163,7 @@ int main(void)
 	CONST(UMMUNOTIFY_EXCHANGE_FEATURES);
 	CONST(UMMUNOTIFY_REGISTER_REGION);
 	CONST(UMMUNOTIFY_UNREGISTER_REGION);
+	CONST(UMMUNOTIFY_REGISTER_REGION_SLOT);
 	/* kue */
 	SIZE(kue_msg_hdr);
 	FIELD(kue_msg_hdr, size);

@@ -172,12 +172,25 @@ fn main() {
         println!("fsize ummunotify_register_ioctl.flags {}", size_of_val(&UmmunotifyRegisterIoctl::ZERO.flags));
         println!("offset ummunotify_register_ioctl.reserved {}", offset_of!(UmmunotifyRegisterIoctl, reserved));
         println!("fsize ummunotify_register_ioctl.reserved {}", size_of_val(&UmmunotifyRegisterIoctl::ZERO.reserved));
+        println!("size ummunotify_register_slot_ioctl {}", size_of::<UmmunotifyRegisterSlotIoctl>());
+        println!("align ummunotify_register_slot_ioctl {}", align_of::<UmmunotifyRegisterSlotIoctl>());
+        println!("offset ummunotify_register_slot_ioctl.start {}", offset_of!(UmmunotifyRegisterSlotIoctl, start));
+        println!("fsize ummunotify_register_slot_ioctl.start {}", size_of_val(&UmmunotifyRegisterSlotIoctl::ZERO.start));
+        println!("offset ummunotify_register_slot_ioctl.end {}", offset_of!(UmmunotifyRegisterSlotIoctl, end));
+        println!("fsize ummunotify_register_slot_ioctl.end {}", size_of_val(&UmmunotifyRegisterSlotIoctl::ZERO.end));
+        println!("offset ummunotify_register_slot_ioctl.user_cookie {}", offset_of!(UmmunotifyRegisterSlotIoctl, user_cookie));
+        println!("fsize ummunotify_register_slot_ioctl.user_cookie {}", size_of_val(&UmmunotifyRegisterSlotIoctl::ZERO.user_cookie));
+        println!("offset ummunotify_register_slot_ioctl.flags {}", offset_of!(UmmunotifyRegisterSlotIoctl, flags));
+        println!("fsize ummunotify_register_slot_ioctl.flags {}", size_of_val(&UmmunotifyRegisterSlotIoctl::ZERO.flags));
+        println!("offset ummunotify_register_slot_ioctl.slot {}", offset_of!(UmmunotifyRegisterSlotIoctl, slot));
+        println!("fsize ummunotify_register_slot_ioctl.slot {}", size_of_val(&UmmunotifyRegisterSlotIoctl::ZERO.slot));
         println!("size ummunotify_generation {}", size_of::<UmmunotifyGeneration>());
         println!("align ummunotify_generation {}", align_of::<UmmunotifyGeneration>());
         println!("offset ummunotify_generation.counter {}", offset_of!(UmmunotifyGeneration, counter));
         println!("fsize ummunotify_generation.counter {}", size_of_val(&UmmunotifyGeneration::ZERO.counter));
         println!("const UMMUNOTIFY_MAX_REGIONS {}", UMMUNOTIFY_MAX_REGIONS as u64);
         println!("const UMMUNOTIFY_GENERATION_OFFSET {}", UMMUNOTIFY_GENERATION_OFFSET as u64);
+        println!("const UMMUNOTIFY_MAX_SLOTS {}", UMMUNOTIFY_MAX_SLOTS as u64);
         println!("const UMMUNOTIFY_EVENT_TYPE_INVAL {}", UMMUNOTIFY_EVENT_TYPE_INVAL as u64);
         println!("const UMMUNOTIFY_EVENT_TYPE_LAST {}", UMMUNOTIFY_EVENT_TYPE_LAST as u64);
         println!("const UMMUNOTIFY_EVENT_FLAG_HINT {}", UMMUNOTIFY_EVENT_FLAG_HINT as u64);
@@ -187,6 +200,7 @@ fn main() {
         println!("const UMMUNOTIFY_EXCHANGE_FEATURES {}", UMMUNOTIFY_EXCHANGE_FEATURES as u64);
         println!("const UMMUNOTIFY_REGISTER_REGION {}", UMMUNOTIFY_REGISTER_REGION as u64);
         println!("const UMMUNOTIFY_UNREGISTER_REGION {}", UMMUNOTIFY_UNREGISTER_REGION as u64);
+        println!("const UMMUNOTIFY_REGISTER_REGION_SLOT {}", UMMUNOTIFY_REGISTER_REGION_SLOT as u64);
     }
     {
         use kchan_uapi::kue::*;
