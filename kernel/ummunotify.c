@@ -43,12 +43,23 @@
  * ever dropped while its region exists. Region memory is charged to the
  * opener's memory cgroup (GFP_KERNEL_ACCOUNT).
  *
+ * Slots (UMMUNOTIFY_FEATURE_REGION_GENERATION, kdreg2-style). Once the
+ * feature is enabled the fd has an array of UMMUNOTIFY_MAX_SLOTS u64
+ * counters (vmalloc'ed, charged, mapped read-only after the generation
+ * page) and a bitmap of the slots in use. A region registered with
+ * REGISTER_REGION_SLOT takes the lowest free slot; its counter is bumped
+ * after each event it gets, and once more when it is unregistered, so a
+ * reader's snapshot of a slot that is later reused never matches again.
+ * Counters are never reset. Both are set once, under ctx->lock, and freed
+ * at release (a mapping pins the file, and holds page references).
+ *
  * Races. An invalidation reported is one whose invalidate_range_start ran
  * after the region was inserted. One already under way when the region is
  * registered is not reported; that only matters when the process unmaps
  * memory while registering it (its own race). Kernel-initiated ones
  * (migration, reclaim, KSM) back off from pages pinned after registration.
  */
+#include <linux/bitmap.h>
 #include <linux/fs.h>
 #include <linux/interval_tree_generic.h>
 #include <linux/miscdevice.h>
@@ -61,6 +72,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 #include <linux/wait.h>
 
 #include <kchan/ummunotify.h>
@@ -73,7 +85,13 @@
 #define UMMU_READ_BATCH		256
 
 /* Features this kernel offers through UMMUNOTIFY_EXCHANGE_FEATURES. */
-#define UMMU_FEATURES		0U
+#define UMMU_FEATURES		UMMUNOTIFY_FEATURE_REGION_GENERATION
+
+/* The slot array, mapped after the generation page. */
+#define UMMU_SLOT_BYTES		(UMMUNOTIFY_MAX_SLOTS * sizeof(u64))
+#define UMMU_SLOT_PAGES		(UMMU_SLOT_BYTES >> PAGE_SHIFT)
+#define UMMU_NO_SLOT		U32_MAX
+static_assert(UMMU_SLOT_BYTES % PAGE_SIZE == 0);
 
 struct ummu_region {
 	struct rb_node		it_node;	/* ctx->by_range */
@@ -82,6 +100,7 @@ struct ummu_region {
 	u64			subtree_last;	/* interval tree augmentation */
 	struct rb_node		cookie_node;	/* ctx->by_cookie */
 	u64			cookie;
+	u32			slot;		/* or UMMU_NO_SLOT */
 	/* Pending event: on ctx->dirty iff pending; hint is [hint_start, hint_end). */
 	struct list_head	dirty;
 	u64			hint_start;
@@ -93,7 +112,7 @@ struct ummu_ctx {
 	struct mmu_notifier	mn;
 	struct mm_struct	*mm;		/* mmgrab'ed at open */
 
-	spinlock_t		lock;
+	spinlock_t		lock;		/* see Locking above */
 	struct rb_root_cached	by_range;	/* lock */
 	struct rb_root		by_cookie;	/* lock */
 	struct list_head	dirty;		/* lock: regions with an event */
@@ -105,6 +124,11 @@ struct ummu_ctx {
 	/* Zeroed page mapped read-only by user space; counter at offset 0. */
 	struct page		*gen_page;
 	struct ummunotify_generation *gen;
+
+	/* REGION_GENERATION: set once under lock, freed at release. */
+	u64			*slots;		/* lock: mapped after gen_page */
+	unsigned long		*slot_map;	/* lock: slots in use */
+	unsigned int		nslots;		/* lock */
 
 	wait_queue_head_t	wq;		/* readers, poll */
 	struct fasync_struct	*fasync;	/* SIGIO */
@@ -194,12 +218,53 @@ static void ummu_mark(struct ummu_ctx *ctx, struct ummu_region *r,
 	r->hint_end = max(r->hint_end, he);
 }
 
-/* Publish a new generation; pairs with the reader's acquire load. */
+/* Publish a new generation, after the events it counts were queued. */
 static void ummu_bump_generation(struct ummu_ctx *ctx)
 {
 	lockdep_assert_held(&ctx->lock);
 	ctx->generation++;
+	/* Pairs with the reader's acquire load of the counter. */
 	smp_store_release(&ctx->gen->counter, ctx->generation);
+}
+
+/* Bump a region's slot counter; the slot array exists if a region has one. */
+static void ummu_bump_slot(struct ummu_ctx *ctx, u32 slot)
+{
+	lockdep_assert_held(&ctx->lock);
+	/* Pairs with the reader's acquire load of the slot. */
+	smp_store_release(&ctx->slots[slot], ctx->slots[slot] + 1);
+}
+
+/* Take the lowest free slot; the caller checked that one is free. */
+static u32 ummu_slot_get(struct ummu_ctx *ctx)
+{
+	unsigned long slot;
+
+	lockdep_assert_held(&ctx->lock);
+	slot = find_first_zero_bit(ctx->slot_map, UMMUNOTIFY_MAX_SLOTS);
+	__set_bit(slot, ctx->slot_map);
+	ctx->nslots++;
+	return slot;
+}
+
+/*
+ * Take @r out of both trees and the queue (its pending event goes with it)
+ * and free its slot, bumped first so that a reader that loaded it before
+ * sees a change, even after the slot is reused. The caller frees @r.
+ */
+static void ummu_remove_locked(struct ummu_ctx *ctx, struct ummu_region *r)
+{
+	lockdep_assert_held(&ctx->lock);
+	rb_erase(&r->cookie_node, &ctx->by_cookie);
+	ummu_it_remove(r, &ctx->by_range);
+	if (r->pending)
+		list_del(&r->dirty);
+	ctx->nregions--;
+	if (r->slot != UMMU_NO_SLOT) {
+		ummu_bump_slot(ctx, r->slot);
+		__clear_bit(r->slot, ctx->slot_map);
+		ctx->nslots--;
+	}
 }
 
 static void ummu_wake(struct ummu_ctx *ctx)
@@ -231,6 +296,8 @@ static int ummu_invalidate_range_start(struct mmu_notifier *mn,
 		/* The hint is the part of this region being invalidated. */
 		ummu_mark(ctx, r, max(r->start, start),
 			  min(r->last, last) + 1);
+		if (r->slot != UMMU_NO_SLOT)
+			ummu_bump_slot(ctx, r->slot);
 		hit = true;
 	}
 	if (hit)
@@ -335,8 +402,10 @@ static int ummunotify_release(struct inode *inode, struct file *file)
 	atomic_long_sub(n, &ummu_live_regions);
 
 	mmdrop(ctx->mm);
-	/* A mapping of the page holds its own reference. */
+	/* No mapping is left: each pins the file. */
 	__free_page(ctx->gen_page);
+	vfree(ctx->slots);
+	bitmap_free(ctx->slot_map);
 	kfree(ctx);
 	atomic_long_dec(&ummu_live_contexts);
 	return 0;
@@ -500,72 +569,137 @@ static int ummunotify_fasync(int fd, struct file *file, int on)
 	return fasync_helper(fd, file, on, &ctx->fasync);
 }
 
+/* Page @idx of the device's mapping: the generation page, then the slots. */
+static struct page *ummu_map_page(struct ummu_ctx *ctx, u64 *slots,
+				  unsigned long idx)
+{
+	if (!idx)
+		return ctx->gen_page;
+	return vmalloc_to_page((char *)slots + (idx - 1) * PAGE_SIZE);
+}
+
 /*
- * The generation page: offset 0, one page, read-only for good (VM_WRITE
- * refused, VM_MAYWRITE cleared so mprotect() cannot add it). Not inherited
- * by fork children, which cannot use the fd anyway.
+ * The mapping: page 0 is the generation page; with REGION_GENERATION
+ * enabled, UMMU_SLOT_PAGES slot pages follow (any page range of them may
+ * be mapped). Read-only for good (VM_WRITE refused, VM_MAYWRITE cleared so
+ * mprotect() cannot add it). Not inherited by fork children, which cannot
+ * use the fd anyway.
  */
 static int ummunotify_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct ummu_ctx *ctx = file->private_data;
+	unsigned long npages = 1, pgoff = vma->vm_pgoff, i;
+	unsigned long len = vma_pages(vma);
+	u64 *slots;
 	int ret;
 
 	ret = ummu_check_mm(ctx);
 	if (ret)
 		return ret;
-	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != PAGE_SIZE)
+	spin_lock(&ctx->lock);
+	slots = ctx->slots;
+	spin_unlock(&ctx->lock);
+	if (slots)
+		npages += UMMU_SLOT_PAGES;
+	if (pgoff >= npages || len > npages - pgoff)
 		return -EINVAL;
 	if (vma->vm_flags & VM_WRITE)
 		return -EPERM;
 	kchan_vm_flags_clear(vma, VM_MAYWRITE);
 	kchan_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY);
-	return vm_insert_page(vma, vma->vm_start, ctx->gen_page);
+	for (i = 0; i < len; i++) {
+		ret = vm_insert_page(vma, vma->vm_start + i * PAGE_SIZE,
+				     ummu_map_page(ctx, slots, pgoff + i));
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 /* Ioctls */
 
+/*
+ * Enable the features asked for that we offer; an enabled one stays on
+ * (slots may be in use). REGION_GENERATION allocates the slot array and
+ * bitmap here, outside the lock; a racing call may have beaten us to it.
+ */
 static long ummu_ioctl_exchange_features(struct ummu_ctx *ctx,
 					 u32 __user *uarg)
 {
+	unsigned long *map = NULL;
+	u64 *slots = NULL;
+	bool have;
 	u32 wanted;
 
 	if (get_user(wanted, uarg))
 		return -EFAULT;
+	wanted &= UMMU_FEATURES;
+
 	spin_lock(&ctx->lock);
-	ctx->features = wanted & UMMU_FEATURES;
+	have = !!ctx->slots;
+	spin_unlock(&ctx->lock);
+	if ((wanted & UMMUNOTIFY_FEATURE_REGION_GENERATION) && !have) {
+		slots = __vmalloc(UMMU_SLOT_BYTES,
+				  GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+		map = bitmap_zalloc(UMMUNOTIFY_MAX_SLOTS, GFP_KERNEL_ACCOUNT);
+		if (!slots || !map) {
+			vfree(slots);
+			bitmap_free(map);
+			return -ENOMEM;
+		}
+	}
+
+	spin_lock(&ctx->lock);
+	if (slots && !ctx->slots) {
+		ctx->slots = slots;
+		ctx->slot_map = map;
+		slots = NULL;
+		map = NULL;
+	}
+	ctx->features |= wanted;
 	wanted = ctx->features;
 	spin_unlock(&ctx->lock);
+
+	vfree(slots);
+	bitmap_free(map);
 	return put_user(wanted, uarg);
 }
 
-static long ummu_ioctl_register(struct ummu_ctx *ctx,
-				struct ummunotify_register_ioctl __user *uarg)
+/*
+ * Register [start, end) under @cookie; with @slot, also give it a slot
+ * (REGION_GENERATION must be enabled) and return it there.
+ */
+static int ummu_add_region(struct ummu_ctx *ctx, u64 start, u64 end,
+			   u64 cookie, u32 *slot)
 {
-	struct ummunotify_register_ioctl arg;
 	struct ummu_region *r;
 	int ret = 0;
-
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	if (arg.flags || arg.reserved || arg.start >= arg.end)
-		return -EINVAL;
 
 	r = kmem_cache_zalloc(ummu_region_cache, GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return -ENOMEM;
-	r->start = arg.start;
-	r->last = arg.end - 1;
-	r->cookie = arg.user_cookie;
+	r->start = start;
+	r->last = end - 1;
+	r->cookie = cookie;
+	r->slot = UMMU_NO_SLOT;
 	INIT_LIST_HEAD(&r->dirty);
 
 	spin_lock(&ctx->lock);
 	if (ctx->mm_released)
 		ret = -EIO;
+	else if (slot && !(ctx->features & UMMUNOTIFY_FEATURE_REGION_GENERATION))
+		ret = -EINVAL;
 	else if (ctx->nregions >= UMMUNOTIFY_MAX_REGIONS)
+		ret = -ENOSPC;
+	else if (slot && ctx->nslots >= UMMUNOTIFY_MAX_SLOTS)
 		ret = -ENOSPC;
 	else if (!ummu_insert_cookie(ctx, r))
 		ret = -EEXIST;
 	if (!ret) {
+		if (slot) {
+			r->slot = ummu_slot_get(ctx);
+			*slot = r->slot;
+		}
 		ummu_it_insert(r, &ctx->by_range);
 		ctx->nregions++;
 	}
@@ -579,24 +713,17 @@ static long ummu_ioctl_register(struct ummu_ctx *ctx,
 	return 0;
 }
 
-static long ummu_ioctl_unregister(struct ummu_ctx *ctx, u64 __user *uarg)
+/* Unregister @cookie; if @slot is not UMMU_NO_SLOT, only if it has that slot. */
+static int ummu_del_region(struct ummu_ctx *ctx, u64 cookie, u32 slot)
 {
 	struct ummu_region *r;
-	u64 cookie;
-
-	if (get_user(cookie, uarg))
-		return -EFAULT;
 
 	spin_lock(&ctx->lock);
 	r = ummu_find_cookie(ctx, cookie);
-	if (r) {
-		rb_erase(&r->cookie_node, &ctx->by_cookie);
-		ummu_it_remove(r, &ctx->by_range);
-		/* Its pending event goes with it. */
-		if (r->pending)
-			list_del(&r->dirty);
-		ctx->nregions--;
-	}
+	if (r && slot != UMMU_NO_SLOT && r->slot != slot)
+		r = NULL;
+	if (r)
+		ummu_remove_locked(ctx, r);
 	spin_unlock(&ctx->lock);
 
 	if (!r)
@@ -604,6 +731,50 @@ static long ummu_ioctl_unregister(struct ummu_ctx *ctx, u64 __user *uarg)
 	kmem_cache_free(ummu_region_cache, r);
 	atomic_long_dec(&ummu_live_regions);
 	return 0;
+}
+
+static long ummu_ioctl_register(struct ummu_ctx *ctx,
+				struct ummunotify_register_ioctl __user *uarg)
+{
+	struct ummunotify_register_ioctl arg;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags || arg.reserved || arg.start >= arg.end)
+		return -EINVAL;
+	return ummu_add_region(ctx, arg.start, arg.end, arg.user_cookie, NULL);
+}
+
+static long
+ummu_ioctl_register_slot(struct ummu_ctx *ctx,
+			 struct ummunotify_register_slot_ioctl __user *uarg)
+{
+	struct ummunotify_register_slot_ioctl arg;
+	u32 slot;
+	int ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags || arg.start >= arg.end)
+		return -EINVAL;
+	ret = ummu_add_region(ctx, arg.start, arg.end, arg.user_cookie, &slot);
+	if (ret)
+		return ret;
+	if (put_user(slot, &uarg->slot)) {
+		/* Nobody can know its slot: take the region back. */
+		ummu_del_region(ctx, arg.user_cookie, slot);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+static long ummu_ioctl_unregister(struct ummu_ctx *ctx, u64 __user *uarg)
+{
+	u64 cookie;
+
+	if (get_user(cookie, uarg))
+		return -EFAULT;
+	return ummu_del_region(ctx, cookie, UMMU_NO_SLOT);
 }
 
 static long ummunotify_ioctl(struct file *file, unsigned int cmd,
@@ -626,6 +797,8 @@ static long ummunotify_ioctl(struct file *file, unsigned int cmd,
 		return ummu_ioctl_register(ctx, uarg);
 	case UMMUNOTIFY_UNREGISTER_REGION:
 		return ummu_ioctl_unregister(ctx, uarg);
+	case UMMUNOTIFY_REGISTER_REGION_SLOT:
+		return ummu_ioctl_register_slot(ctx, uarg);
 	}
 	return -ENOTTY;
 }
