@@ -16,17 +16,30 @@
  * nor kchan_wq_vm_ops can outlive the module text.
  *
  * Locking:
- *   kchan_wq_list_lock (irq-safe spinlock) guards kchan_wq_list, the list
- *     of open queues that sources post to.
- *   wq->lock (irq-safe spinlock, nests inside kchan_wq_list_lock) guards
- *     everything a post touches: the ring contents, head, last_tail, lost,
- *     error, the watch list and the filter.
- *   wq->mutex serialises the configuration ioctls and mmap (may sleep).
+ *   wq->mutex serialises the configuration ioctls and mmap (may sleep) and
+ *     guards the queue's own watch list (wq->watches, nr_watches).
+ *   kchan_wq_watch_mutex (nests inside wq->mutex) guards the writers of the
+ *     per-type watch lists kchan_wq_watchers[] and the per-user counts.
+ *   wq->lock (irq-safe spinlock) guards everything a post touches: the ring
+ *     contents, head, last_tail, lost, error, the filter and the @removed
+ *     flag of the queue's watches.
  * Posting is callable from any context: netdev and module notifiers run in
  * process context, kchan_watch_queue_post() may run in hard irq context.
+ * A post walks only the watches on its type, under rcu_read_lock(), and
+ * holds one queue's lock (interrupts off) only while it writes that queue:
+ * queues without a watch on the type are never visited, and no global lock
+ * is held across queues. Lifetime for that walk: release() unlinks the
+ * queue's watches; watches are freed with kfree_rcu() and the queue (ring
+ * included) with call_rcu(), so a post that found a watch may still lock its
+ * queue and write its ring.
+ *
+ * Limits: WATCH_QUEUE_MAX_WATCHES per queue, and wq_max_user_watches (module
+ * parameter) per user over all the queues it opened, which bounds the work
+ * any one user can add to every post.
  */
 #include <linux/cred.h>
 #include <linux/fs.h>
+#include <linux/hashtable.h>
 #include <linux/kref.h>
 #include <linux/log2.h>
 #include <linux/miscdevice.h>
@@ -37,12 +50,15 @@
 #include <linux/nsproxy.h>
 #include <linux/overflow.h>
 #include <linux/poll.h>
+#include <linux/rculist.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/user.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/uidgid.h>
 #include <linux/vmalloc.h>
 #include <linux/wait.h>
 #include <net/net_namespace.h>
@@ -56,9 +72,13 @@
 #define KCHAN_WQ_IOC_MAGIC	'W'
 
 struct kchan_wq_watch {
-	struct list_head link;		/* in kchan_wq.watches */
+	struct list_head link;		/* in kchan_wq.watches, wq->mutex */
+	struct list_head type_link;	/* in kchan_wq_watchers[type], RCU */
+	struct kchan_wq *wq;		/* the queue it posts to */
 	u32 type;
 	u32 id;
+	bool removed;			/* under wq->lock: post nothing more */
+	struct rcu_head rcu;
 };
 
 struct kchan_wq_filter {
@@ -68,11 +88,12 @@ struct kchan_wq_filter {
 
 struct kchan_wq {
 	struct kref ref;
-	struct list_head link;		/* in kchan_wq_list, open to release */
+	struct rcu_head rcu;		/* freed after posts that found it */
 	struct mutex mutex;		/* configuration ioctls and mmap */
 	spinlock_t lock;		/* see "Locking" above */
 	wait_queue_head_t waitq;
 	struct net *net;		/* netns of the opener, for NETDEV */
+	kuid_t uid;			/* opener's euid, charged for watches */
 
 	/* The ring; set once under ->lock, then constant. */
 	void *ring;
@@ -88,13 +109,31 @@ struct kchan_wq {
 	u64 lost;			/* dropped since the last loss entry */
 	bool error;			/* bogus tail seen: write nothing more */
 
-	struct list_head watches;	/* under ->lock */
-	unsigned int nr_watches;
+	struct list_head watches;	/* under ->mutex */
+	unsigned int nr_watches;	/* under ->mutex */
 	struct kchan_wq_filter *filter;	/* under ->lock; NULL: pass all */
 };
 
-static LIST_HEAD(kchan_wq_list);
-static DEFINE_SPINLOCK(kchan_wq_list_lock);
+/*
+ * Watch count of one user over all its queues, keyed by the euid of the
+ * queues' opener (inotify charges its watches the same way). An entry exists
+ * while its count is not zero.
+ */
+struct kchan_wq_user {
+	struct hlist_node node;		/* in kchan_wq_users */
+	kuid_t uid;
+	unsigned int watches;
+};
+
+static unsigned int kchan_wq_max_user_watches = 8192;
+module_param_named(wq_max_user_watches, kchan_wq_max_user_watches, uint, 0644);
+MODULE_PARM_DESC(wq_max_user_watches,
+		 "watch_queue: most watches one user may hold over all its queues (default 8192)");
+
+/* Watches by type, walked under RCU by posts; written under the mutex. */
+static struct list_head kchan_wq_watchers[WATCH_TYPE_NR];
+static DEFINE_MUTEX(kchan_wq_watch_mutex);
+static DEFINE_HASHTABLE(kchan_wq_users, 6);	/* kchan_wq_watch_mutex */
 
 static inline struct kchan_wq *to_kchan_wq(struct kref *ref)
 {
@@ -140,19 +179,85 @@ static void kchan_wq_uncharge(struct kchan_wq *wq)
 	wq->charged = 0;
 }
 
+/* Per-user watch limit */
+
+static struct kchan_wq_user *kchan_wq_find_user(kuid_t uid)
+{
+	struct kchan_wq_user *u;
+
+	lockdep_assert_held(&kchan_wq_watch_mutex);
+	hash_for_each_possible(kchan_wq_users, u, node, __kuid_val(uid))
+		if (uid_eq(u->uid, uid))
+			return u;
+	return NULL;
+}
+
+/* Charge one watch to @uid: -ENOSPC past wq_max_user_watches. */
+static int kchan_wq_charge_watch(kuid_t uid)
+{
+	struct kchan_wq_user *u = kchan_wq_find_user(uid);
+
+	if ((u ? u->watches : 0) >= READ_ONCE(kchan_wq_max_user_watches))
+		return -ENOSPC;
+	if (!u) {
+		u = kzalloc(sizeof(*u), GFP_KERNEL);
+		if (!u)
+			return -ENOMEM;
+		u->uid = uid;
+		hash_add(kchan_wq_users, &u->node, __kuid_val(uid));
+	}
+	u->watches++;
+	return 0;
+}
+
+static void kchan_wq_uncharge_watch(kuid_t uid)
+{
+	struct kchan_wq_user *u = kchan_wq_find_user(uid);
+
+	if (WARN_ON_ONCE(!u || !u->watches))
+		return;
+	if (!--u->watches) {
+		hash_del(&u->node);
+		kfree(u);
+	}
+}
+
+/*
+ * Take @w off its type list and its queue and uncharge it. Posts that found
+ * it before may still use it (and its queue) until a grace period passes.
+ */
+static void kchan_wq_unlink_watch(struct kchan_wq *wq,
+				  struct kchan_wq_watch *w)
+{
+	lockdep_assert_held(&kchan_wq_watch_mutex);
+
+	list_del_rcu(&w->type_link);
+	list_del(&w->link);
+	wq->nr_watches--;
+	kchan_wq_uncharge_watch(wq->uid);
+	kfree_rcu(w, rcu);
+}
+
+static void kchan_wq_free_rcu(struct rcu_head *rcu)
+{
+	struct kchan_wq *wq = container_of(rcu, struct kchan_wq, rcu);
+
+	kfree(wq->filter);
+	vfree(wq->ring);	/* in softirq context vfree() defers the work */
+	put_net(wq->net);
+	kfree(wq);
+}
+
+/* Last reference; release() has unlinked every watch. */
 static void kchan_wq_free(struct kref *ref)
 {
 	struct kchan_wq *wq = to_kchan_wq(ref);
-	struct kchan_wq_watch *w, *tmp;
 
-	list_for_each_entry_safe(w, tmp, &wq->watches, link)
-		kfree(w);
-	kfree(wq->filter);
-	vfree(wq->ring);
+	WARN_ON_ONCE(!list_empty(&wq->watches));
 	kchan_wq_uncharge(wq);
-	put_net(wq->net);
 	mutex_destroy(&wq->mutex);
-	kfree(wq);
+	/* A post that found one of its watches may still write the ring. */
+	call_rcu(&wq->rcu, kchan_wq_free_rcu);
 }
 
 /* Posting */
@@ -326,44 +431,42 @@ static bool kchan_wq_filter_pass(const struct kchan_wq *wq, u32 type,
 }
 
 /*
- * Post to every watch on @type of every open queue (restricted to queues
- * opened in @net when @net is not NULL). Returns the number of entries
+ * Post to every watch on @type (restricted to queues opened in @net when
+ * @net is not NULL). Only the watches on @type are visited, under RCU, and
+ * only one queue's lock is held at a time. Returns the number of entries
  * written.
  */
 static int kchan_wq_deliver(struct net *net, u32 type, u32 subtype,
 			    u32 type_flags, const void *payload, size_t len)
 {
 	u32 slots = 1 + DIV_ROUND_UP(len, WATCH_QUEUE_SLOT_SIZE);
+	u32 info = kchan_wq_info_length(slots) |
+		   ((type_flags << WATCH_INFO_TYPE_FLAGS__SHIFT) &
+		    WATCH_INFO_TYPE_FLAGS);
 	struct kchan_wq_watch *w;
-	struct kchan_wq *wq;
 	unsigned long flags;
 	int delivered = 0;
 
-	spin_lock_irqsave(&kchan_wq_list_lock, flags);
-	list_for_each_entry(wq, &kchan_wq_list, link) {
+	rcu_read_lock();
+	list_for_each_entry_rcu(w, &kchan_wq_watchers[type], type_link) {
+		struct kchan_wq *wq = w->wq;
+		struct watch_notification n = {
+			.type = type,
+			.subtype = subtype,
+			.info = info |
+				((w->id << WATCH_INFO_ID__SHIFT) & WATCH_INFO_ID),
+		};
+
 		if (net && !net_eq(wq->net, net))
 			continue;
-		spin_lock(&wq->lock);
-		list_for_each_entry(w, &wq->watches, link) {
-			struct watch_notification n = {
-				.type = type,
-				.subtype = subtype,
-			};
-
-			if (w->type != type)
-				continue;
-			n.info = kchan_wq_info_length(slots) |
-				 ((type_flags << WATCH_INFO_TYPE_FLAGS__SHIFT) &
-				  WATCH_INFO_TYPE_FLAGS) |
-				 ((w->id << WATCH_INFO_ID__SHIFT) & WATCH_INFO_ID);
-			if (!kchan_wq_filter_pass(wq, type, subtype, n.info))
-				continue;
-			if (!kchan_wq_post_locked(wq, n, payload, len))
-				delivered++;
-		}
-		spin_unlock(&wq->lock);
+		spin_lock_irqsave(&wq->lock, flags);
+		if (!w->removed &&
+		    kchan_wq_filter_pass(wq, type, subtype, n.info) &&
+		    !kchan_wq_post_locked(wq, n, payload, len))
+			delivered++;
+		spin_unlock_irqrestore(&wq->lock, flags);
 	}
-	spin_unlock_irqrestore(&kchan_wq_list_lock, flags);
+	rcu_read_unlock();
 	return delivered;
 }
 
@@ -455,7 +558,6 @@ static struct notifier_block kchan_wq_module_nb = {
 static int kchan_wq_open(struct inode *inode, struct file *file)
 {
 	struct kchan_wq *wq;
-	unsigned long flags;
 
 	wq = kzalloc(sizeof(*wq), GFP_KERNEL);
 	if (!wq)
@@ -466,23 +568,25 @@ static int kchan_wq_open(struct inode *inode, struct file *file)
 	init_waitqueue_head(&wq->waitq);
 	INIT_LIST_HEAD(&wq->watches);
 	wq->net = get_net(current->nsproxy->net_ns);
+	wq->uid = current_euid();
 	file->private_data = wq;
-
-	spin_lock_irqsave(&kchan_wq_list_lock, flags);
-	list_add_tail(&wq->link, &kchan_wq_list);
-	spin_unlock_irqrestore(&kchan_wq_list_lock, flags);
 	return nonseekable_open(inode, file);
 }
 
 static int kchan_wq_release(struct inode *inode, struct file *file)
 {
 	struct kchan_wq *wq = file->private_data;
-	unsigned long flags;
+	struct kchan_wq_watch *w, *tmp;
 
-	/* After this no source can reach the queue. */
-	spin_lock_irqsave(&kchan_wq_list_lock, flags);
-	list_del(&wq->link);
-	spin_unlock_irqrestore(&kchan_wq_list_lock, flags);
+	/*
+	 * After this no new post finds the queue; posts that already found one
+	 * of its watches finish within a grace period (see kchan_wq_free()).
+	 * No ioctl can run any more, so wq->mutex is not needed.
+	 */
+	mutex_lock(&kchan_wq_watch_mutex);
+	list_for_each_entry_safe(w, tmp, &wq->watches, link)
+		kchan_wq_unlink_watch(wq, w);
+	mutex_unlock(&kchan_wq_watch_mutex);
 
 	kref_put(&wq->ref, kchan_wq_free);
 	return 0;
@@ -656,7 +760,7 @@ static struct kchan_wq_watch *kchan_wq_find_watch(struct kchan_wq *wq, u32 id)
 {
 	struct kchan_wq_watch *w;
 
-	lockdep_assert_held(&wq->lock);
+	lockdep_assert_held(&wq->mutex);
 
 	list_for_each_entry(w, &wq->watches, link)
 		if (w->id == id)
@@ -680,21 +784,28 @@ static long kchan_wq_ioc_add_watch(struct kchan_wq *wq, void __user *arg)
 	w = kzalloc(sizeof(*w), GFP_KERNEL);
 	if (!w)
 		return -ENOMEM;
+	w->wq = wq;
 	w->type = req.type;
 	w->id = req.id;
 
 	mutex_lock(&wq->mutex);
-	spin_lock_irq(&wq->lock);
 	if (kchan_wq_find_watch(wq, req.id)) {
 		ret = -EEXIST;
 	} else if (wq->nr_watches >= WATCH_QUEUE_MAX_WATCHES) {
 		ret = -ENOSPC;
 	} else {
-		list_add_tail(&w->link, &wq->watches);
-		wq->nr_watches++;
-		w = NULL;
+		mutex_lock(&kchan_wq_watch_mutex);
+		ret = kchan_wq_charge_watch(wq->uid);
+		if (!ret) {
+			list_add_tail(&w->link, &wq->watches);
+			wq->nr_watches++;
+			/* Publishes the initialised watch to posts. */
+			list_add_tail_rcu(&w->type_link,
+					  &kchan_wq_watchers[w->type]);
+			w = NULL;
+		}
+		mutex_unlock(&kchan_wq_watch_mutex);
 	}
-	spin_unlock_irq(&wq->lock);
 	mutex_unlock(&wq->mutex);
 	kfree(w);
 	return ret;
@@ -707,26 +818,29 @@ static long kchan_wq_ioc_remove_watch(struct kchan_wq *wq, u32 __user *arg)
 		.subtype = WATCH_META_REMOVAL_NOTIFICATION,
 	};
 	struct kchan_wq_watch *w;
+	int ret = -ENOENT;
 	u32 id;
 
 	if (get_user(id, arg))
 		return -EFAULT;
 
 	mutex_lock(&wq->mutex);
-	spin_lock_irq(&wq->lock);
 	w = kchan_wq_find_watch(wq, id);
 	if (w) {
-		list_del(&w->link);
-		wq->nr_watches--;
 		n.info = (id << WATCH_INFO_ID__SHIFT) & WATCH_INFO_ID;
+		spin_lock_irq(&wq->lock);
+		/* Posts that found it already write nothing after REMOVAL. */
+		w->removed = true;
 		kchan_wq_post_locked(wq, n, NULL, 0);
+		spin_unlock_irq(&wq->lock);
+
+		mutex_lock(&kchan_wq_watch_mutex);
+		kchan_wq_unlink_watch(wq, w);
+		mutex_unlock(&kchan_wq_watch_mutex);
+		ret = 0;
 	}
-	spin_unlock_irq(&wq->lock);
 	mutex_unlock(&wq->mutex);
-	if (!w)
-		return -ENOENT;
-	kfree(w);
-	return 0;
+	return ret;
 }
 
 static long kchan_wq_ioctl(struct file *file, unsigned int cmd,
@@ -769,8 +883,10 @@ static struct miscdevice kchan_wq_misc = {
 
 int kchan_watch_queue_init(void)
 {
-	int ret;
+	int ret, i;
 
+	for (i = 0; i < WATCH_TYPE_NR; i++)
+		INIT_LIST_HEAD(&kchan_wq_watchers[i]);
 	ret = register_netdevice_notifier(&kchan_wq_netdev_nb);
 	if (ret)
 		return ret;
@@ -794,4 +910,7 @@ void kchan_watch_queue_exit(void)
 	misc_deregister(&kchan_wq_misc);
 	unregister_module_notifier(&kchan_wq_module_nb);
 	unregister_netdevice_notifier(&kchan_wq_netdev_nb);
+	/* Queues freed by the last close or munmap: wait for their call_rcu(). */
+	rcu_barrier();
+	WARN_ON_ONCE(!hash_empty(kchan_wq_users));
 }

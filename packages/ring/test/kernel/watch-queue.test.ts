@@ -1,4 +1,5 @@
 import { describe, expect, it, beforeAll, afterEach } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import * as native from '@kchan/native';
 import {
@@ -108,6 +109,67 @@ describe.skipIf(!inVm)('watch_queue in the kernel' + (inVm ? '' : ` (skipped: ${
     } finally {
       native.close(fd);
     }
+  });
+
+  it('caps watches per user (wq_max_user_watches) and uncharges on remove and close', () => {
+    const param = '/sys/module/kchan/parameters/wq_max_user_watches';
+    const saved = readFileSync(param, 'utf8').trim();
+    const fds: number[] = [];
+    const watch = (fd: number, id: number): string =>
+      errnoOf(() => native.ioctl(fd, IOC_WATCH_QUEUE_ADD_WATCH, new Uint32Array([WATCH_TYPE_KAPI, id, 0, 0])));
+    try {
+      writeFileSync(param, '70\n');
+      const a = native.open('/dev/watch_queue', native.O_RDWR);
+      fds.push(a);
+      const b = native.open('/dev/watch_queue', native.O_RDWR);
+      fds.push(b);
+      for (let id = 0; id < 64; id++) expect(watch(a, id)).toBe('ok');
+      for (let id = 0; id < 6; id++) expect(watch(b, id)).toBe('ok');
+      expect(watch(b, 6)).toBe('ENOSPC'); // the user's 71st
+      expect(native.ioctl(a, IOC_WATCH_QUEUE_REMOVE_WATCH, new Uint32Array([0]))).toBe(0);
+      expect(watch(b, 6)).toBe('ok');
+      expect(watch(b, 7)).toBe('ENOSPC');
+      native.close(fds.shift()!); // a: its 63 watches are uncharged
+      for (let id = 7; id < 64; id++) expect(watch(b, id)).toBe('ok');
+      writeFileSync(param, '0\n');
+      const c = native.open('/dev/watch_queue', native.O_RDWR);
+      fds.push(c);
+      expect(watch(c, 1)).toBe('ENOSPC');
+    } finally {
+      writeFileSync(param, `${saved}\n`);
+      for (const fd of fds) native.close(fd);
+    }
+  });
+
+  it('posts racing with queues that add, remove and close watches', async () => {
+    // A poster thread bursts KAPI posts while this thread churns queues, so
+    // posts find watches that are being removed and queues being freed.
+    const stop = new Int32Array(new SharedArrayBuffer(4));
+    const worker = new Worker(
+      `const { workerData } = require('node:worker_threads');
+       const { openSync, writeSync } = require('node:fs');
+       const stop = new Int32Array(workerData.sab);
+       const fd = openSync('/dev/kchan_test', 'r+');
+       while (Atomics.load(stop, 0) === 0) writeSync(fd, 'wq burst 20 4');`,
+      { eval: true, workerData: { sab: stop.buffer } },
+    );
+    try {
+      for (let i = 0; i < 300; i++) {
+        const wq = new WatchQueue({ pages: 1 });
+        wq.addWatch(WATCH_TYPE_KAPI, 1);
+        wq.addWatch(WATCH_TYPE_KAPI, 2);
+        if (i % 2) wq.removeWatch(1);
+        wq.consume(() => {});
+        wq.close();
+        if (i % 50 === 0) await new Promise((r) => setTimeout(r, 1));
+      }
+    } finally {
+      Atomics.store(stop, 0, 1);
+      await new Promise((r) => worker.once('exit', r));
+    }
+    const wq = queue();
+    wq.addWatch(WATCH_TYPE_KAPI, 3);
+    expect(kcmd('wq post 3 0 1').delivered).toBe(1);
   });
 
   it('delivers a posted notification with its watch id, flags and payload', () => {
