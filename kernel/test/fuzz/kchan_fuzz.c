@@ -309,6 +309,9 @@ static int add_map(char *addr, size_t len, int prot, enum map_kind kind,
 
 /* ------------------------------------------------------------ ops */
 
+static enum dev pick_dev(void);
+static int private_fd(enum dev d);
+
 static void op_open(enum dev d)
 {
 	int flags = (chance(70) ? O_NONBLOCK : 0) | O_CLOEXEC |
@@ -542,8 +545,9 @@ static void op_kue_ioctl(void)
 /* An unknown or malformed ioctl: a neighbour of a real one or random. */
 static void op_bad_ioctl(void)
 {
-	enum dev d;
-	int fd = pick_fd(0, 1, &d);
+	int priv = chance(50);
+	enum dev d = pick_dev();
+	int fd = priv ? private_fd(d) : pick_fd(0, 1, &d);
 	const struct ioctl_desc *desc = &ioctls[rn(NIOCTLS)];
 	unsigned long cmd;
 	char buf[512];
@@ -571,13 +575,18 @@ static void op_bad_ioctl(void)
 	memset(buf, 0, sizeof(buf));
 	r = ioctl(fd, cmd, chance(50) ? (void *)buf : rptr(buf));
 	count(d, r);
+	int err = errno;
+
 	record("ioctl(%d %s, %#lx [%s neighbour]) = %ld", fd, dev_name[d], cmd,
-	       desc->name, r < 0 ? -errno : r);
+	       desc->name, r < 0 ? -err : r);
+	if (priv)
+		close(fd);
 	/* Known commands of this device that random bits may hit. */
 	for (size_t i = 0; i < NIOCTLS; i++)
 		if (ioctls[i].dev == d && ioctls[i].cmd == cmd)
 			return;
-	if (r >= 0 || (errno != ENOTTY && errno != EBADF))
+	errno = err;
+	if (priv && (r >= 0 || errno != ENOTTY))
 		fail("unknown ioctl %#lx on %s: %ld (%s), want ENOTTY", cmd,
 		     dev_name[d], r, strerror(errno));
 }
@@ -674,10 +683,38 @@ static void op_poll(void)
 	record("poll(%d fds, last %s) = %d", n, dev_name[d], r < 0 ? -errno : r);
 }
 
+/*
+ * An fd of our own (not in the shared table), so another thread cannot
+ * close it and reuse the number for another device under us: contract
+ * checks that depend on the device use it. Rings are sized and watch
+ * WATCH_TYPE_KAPI mostly, so kchan_test posts land in rings being
+ * scribbled on.
+ */
+static int private_fd(enum dev d)
+{
+	int fd = open(dev_path[d], O_RDWR | O_NONBLOCK | O_CLOEXEC);
+
+	count(d, fd);
+	if (fd < 0 || d != DEV_WQ || chance(10))
+		return fd;
+	unsigned long pages = 1UL << rn(4);
+	struct watch_queue_watch w = { .type = WATCH_TYPE_KAPI, .id = (uint32_t)rn(8) };
+	long r = ioctl(fd, IOC_WATCH_QUEUE_SET_SIZE, pages);
+
+	count(d, r);
+	record("private %s fd %d: SET_SIZE %lu = %ld", dev_name[d], fd, pages, r < 0 ? -errno : r);
+	if (chance(80)) {
+		r = ioctl(fd, IOC_WATCH_QUEUE_ADD_WATCH, &w);
+		count(d, r);
+	}
+	return fd;
+}
+
 static void op_mmap(void)
 {
-	enum dev d;
-	int fd = pick_fd(0, 1, &d);
+	int priv = chance(50);
+	enum dev d = pick_dev();
+	int fd = priv ? private_fd(d) : pick_fd(0, 1, &d);
 	static const size_t lens[] = { 0, 1, PAGE, 2 * PAGE, 4 * PAGE,
 		8 * PAGE, 256 * PAGE, 257 * PAGE, 1024 * PAGE };
 	size_t len = chance(80) ? lens[rn(sizeof(lens) / sizeof(lens[0]))] :
@@ -694,20 +731,27 @@ static void op_mmap(void)
 		len = PAGE;
 		prot = chance(80) ? PROT_READ : PROT_READ | PROT_WRITE;
 	}
+	if (d == DEV_WQ && priv && chance(70))
+		len = PAGE << rn(4);
 	pthread_rwlock_wrlock(&maps_lock);
 	p = mmap(NULL, len, prot, flags, fd, off);
 	count(d, p == MAP_FAILED ? -1 : 0);
-	record("mmap(%s fd %d, len %zu, prot %d, %s, off %lld) = %p%s", dev_name[d],
-	       fd, len, prot, flags == MAP_SHARED ? "SHARED" : "PRIVATE",
+	record("mmap(%s%s fd %d, len %zu, prot %d, %s, off %lld) = %p%s", priv ? "private " : "",
+	       dev_name[d], fd, len, prot, flags == MAP_SHARED ? "SHARED" : "PRIVATE",
 	       (long long)off, p, p == MAP_FAILED ? strerror(errno) : "");
 	if (p != MAP_FAILED) {
-		if (d == DEV_UMMU && (prot & PROT_WRITE))
+		if (priv && d == DEV_UMMU && (prot & PROT_WRITE))
 			fail("ummunotify generation page mapped writable");
-		if (d == DEV_KUE)
+		if (priv && d == DEV_KUE)
 			fail("kue has no mmap, but mmap succeeded");
 		add_map(p, len, prot, d == DEV_WQ ? KIND_RING : KIND_GEN, d);
 	}
 	pthread_rwlock_unlock(&maps_lock);
+	if (priv) {
+		/* The mapping keeps the file (and the ring) alive. */
+		close(fd);
+		count(d, 0);
+	}
 }
 
 static void op_anon(void)
@@ -919,6 +963,9 @@ static void op_fork(void)
 	if (pid == 0) {
 		/* No locks here: other threads may have held them at fork. */
 		my_hist = NULL;
+		/* A mapping may be MADV_DONTFORK'd or not what its label says. */
+		signal(SIGSEGV, SIG_DFL);
+		signal(SIGBUS, SIG_DFL);
 		alarm(20);
 		for (int i = 0; i < 40; i++) {
 			struct fdslot s = fds[rn(NSLOTS)];
