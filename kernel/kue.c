@@ -52,6 +52,7 @@
 #include <linux/fs.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -62,6 +63,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
@@ -120,6 +122,7 @@ static struct kue_queue {
 	struct list_head msgs;		/* queued, ascending seq */
 	struct list_head limbo;		/* unlinked, still being copied */
 	struct list_head retire;	/* waiting for the retire work */
+	struct llist_head vfree;	/* payloads for the retire work to vfree */
 	struct list_head readers;
 	unsigned int nr_readers;
 	u64 next_seq;
@@ -171,12 +174,33 @@ static void kue_msg_unlink(struct kue_msg *msg, int status)
 	kue_msg_put(msg);
 }
 
+/*
+ * Free the payload of a failed KUE_KFREE send, in the sender's context (any
+ * but NMI): kfree() is fine anywhere, but vfree() may sleep, so a vmalloc'ed
+ * buffer goes to the retire work, linked through its own first bytes (as
+ * vfree_atomic() does, which is not exported; a vmalloc area spans at least
+ * a page).
+ */
+static void kue_free_payload_any_context(const void *payload)
+{
+	if (!is_vmalloc_addr(payload)) {
+		kfree(payload);
+		return;
+	}
+	if (llist_add((struct llist_node *)payload, &kue.vfree))
+		schedule_work(&kue.retire_work);
+}
+
 static void kue_retire_work(struct work_struct *work)
 {
+	struct llist_node *node, *next;
 	struct kue_msg *msg, *tmp;
 	unsigned long flags;
 	u64 freed = 0;
 	LIST_HEAD(done);
+
+	llist_for_each_safe(node, next, llist_del_all(&kue.vfree))
+		vfree(node);
 
 	spin_lock_irqsave(&kue.lock, flags);
 	list_splice_init(&kue.retire, &done);
@@ -287,8 +311,12 @@ s64 kue_send_event(const void *payload, size_t size, unsigned int flags,
 	return seq;
 
 err_payload:
-	if (flags & KUE_KFREE)
-		kvfree(payload);
+	/*
+	 * Ownership passed only with valid flags: with bad ones the caller
+	 * cannot know how we took them, so it keeps the buffer.
+	 */
+	if (flags == KUE_KFREE)
+		kue_free_payload_any_context(payload);
 	return seq;
 }
 EXPORT_SYMBOL_GPL(kue_send_event);
@@ -697,6 +725,7 @@ int kchan_kue_init(void)
 	INIT_LIST_HEAD(&kue.msgs);
 	INIT_LIST_HEAD(&kue.limbo);
 	INIT_LIST_HEAD(&kue.retire);
+	init_llist_head(&kue.vfree);
 	INIT_LIST_HEAD(&kue.readers);
 	kue.next_seq = 1;
 	init_waitqueue_head(&kue.read_wait);
@@ -716,5 +745,5 @@ void kchan_kue_exit(void)
 	 */
 	flush_work(&kue.retire_work);
 	WARN_ON_ONCE(!list_empty(&kue.msgs) || !list_empty(&kue.limbo) ||
-		     !list_empty(&kue.retire));
+		     !list_empty(&kue.retire) || !llist_empty(&kue.vfree));
 }

@@ -39,8 +39,11 @@
  *
  * KUE_KFREE (the seed's semantics): @payload was allocated with kmalloc()
  * or kvmalloc(); kue takes it over without copying and kvfree()s it after
- * the delivered callback. Ownership passes to kue on every call, even one
- * that fails.
+ * the delivered callback. With @flags exactly KUE_KFREE, ownership passes
+ * to kue on every call, even one that fails (the buffer is then freed in a
+ * way safe in the caller's context). With invalid flags (KUE_KFREE with
+ * KUE_NOCOPY or unknown bits) the call fails with -EINVAL and the caller
+ * keeps the buffer.
  *
  * KUE_NOCOPY: kue reads @payload in place; the caller keeps it valid and
  * unchanged until the delivered callback (required) runs, then owns it again.

@@ -12,6 +12,11 @@
  *                                a spinlock with interrupts off, then from
  *                                a hard-irq hrtimer (n each)
  *   kue recall <seq>             kue_recall_event(seq)
+ *   kue kfree-fail               failed KUE_KFREE sends: with bad flags the
+ *                                buffer stays ours (status nocopy=, unknown=
+ *                                errnos, intact=1 if unchanged); with good
+ *                                flags a vmalloc'ed one is freed by kue from
+ *                                atomic context (atomic= errno)
  *   kue count                    wait for due callbacks, report counts
  *   kue reset                    zero the callback counters
  *
@@ -33,6 +38,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/vmalloc.h>
 
 #include <kchan/kue.h>
 
@@ -231,6 +237,43 @@ out:
 	return 0;
 }
 
+static int test_kue_kfree_fail(void)
+{
+	static const u8 pattern[16] = "kue-kfree-fail!";
+	unsigned long flags;
+	s64 nocopy, unknown, atomic;
+	bool intact;
+	u8 *p;
+	void *v;
+
+	p = kmalloc(sizeof(pattern), GFP_KERNEL);
+	v = vmalloc(2 * PAGE_SIZE);
+	if (!p || !v) {
+		kfree(p);
+		vfree(v);
+		return -ENOMEM;
+	}
+	memcpy(p, pattern, sizeof(pattern));
+	nocopy = kue_send_event(p, sizeof(pattern), KUE_KFREE | KUE_NOCOPY,
+				test_kue_delivered, NULL, GFP_KERNEL);
+	unknown = kue_send_event(p, sizeof(pattern), KUE_KFREE | 0x100,
+				 test_kue_delivered, NULL, GFP_KERNEL);
+	/* Had kue freed p, this is a use after free and a double free. */
+	intact = !memcmp(p, pattern, sizeof(pattern));
+	kfree(p);
+
+	/* Too large: fails, and kue must free v without sleeping. */
+	spin_lock_irqsave(&test_kue_lock, flags);
+	atomic = kue_send_event(v, KUE_MAX_MSG_SIZE + 1, KUE_KFREE,
+				test_kue_delivered, NULL, GFP_ATOMIC);
+	spin_unlock_irqrestore(&test_kue_lock, flags);
+	kue_flush_delivered();
+
+	kchan_test_status("nocopy=%lld unknown=%lld intact=%d atomic=%lld",
+			  nocopy, unknown, intact, atomic);
+	return 0;
+}
+
 static int test_kue_count(void)
 {
 	struct kue_stats st;
@@ -281,6 +324,8 @@ int kchan_test_kue_cmd(char *args)
 	}
 	if (!strcmp(cmd, "count"))
 		return test_kue_count();
+	if (!strcmp(cmd, "kfree-fail"))
+		return test_kue_kfree_fail();
 	if (!strcmp(cmd, "reset")) {
 		kue_flush_delivered();
 		atomic64_set(&test_kue_cb_delivered, 0);

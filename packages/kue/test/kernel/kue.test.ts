@@ -332,6 +332,11 @@ describe.skipIf(!inVm)(`kue on the real kernel (${inVm ? 'VM' : SKIP_REASON})`, 
     }
   });
 
+  it('a failed KUE_KFREE send frees only what it owns, from atomic context too', () => {
+    const s = kcmd('kue kfree-fail');
+    expect(s).toMatch(/^nocopy=-22 unknown=-22 intact=1 atomic=-22$/);
+  });
+
   it('leaves nothing queued and every message freed', () => {
     const c = counts();
     expect(c.readers).toBe(0n);
