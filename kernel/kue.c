@@ -26,12 +26,21 @@
  * KUE_MSG_FLAG_LOST and the count (drops are always oldest first, so all
  * counted messages precede that record). Recalled messages are not "lost".
  *
- * Lifetime. A message is on exactly one of three lists, all under
- * kue.lock: @msgs while queued; @limbo once unlinked (delivered, dropped,
- * recalled) while a read() still copies it; @retire once its last
- * reference is gone. Its kref counts the queue's reference plus one per
- * read() copying it without the lock. The retire work calls the delivered
- * callback in process context, outside the lock, then frees the message.
+ * Lifetime. Its kref counts the queue's reference plus one per read()
+ * copying it without the lock. A message is on @msgs while queued. Once
+ * unlinked (delivered, dropped, recalled), its callback is due, and the
+ * retire work calls it in process context, outside the lock, from @retire:
+ *   - A KUE_NOCOPY message still being copied waits on @limbo until the
+ *     last copy ends (its callback hands the sender's buffer back), then
+ *     goes to @retire with no reference left: called back and freed.
+ *   - Any other message goes to @retire at once, even while being copied
+ *     (its memory is kue's): the work calls back, drops the queue's
+ *     reference, and frees it if that was the last; otherwise it is on no
+ *     list until the last read() drops its reference, which hands it to
+ *     @retire again to be freed (@called: no second callback).
+ * So kue_recall_all() waits for in-flight copies only of KUE_NOCOPY
+ * messages, and a read() stuck in a fault (userfaultfd, FUSE) cannot hold
+ * up the callbacks of copied messages. All lists are under kue.lock.
  *
  * Locking. kue.lock (spinlock, interrupts disabled: senders may run in any
  * context but NMI) guards the lists, the counters, every reader's cursor and
@@ -96,13 +105,14 @@ MODULE_PARM_DESC(kue_gid,
 #define KUE_QUEUED	1
 
 struct kue_msg {
-	struct list_head node;		/* on kue.msgs, .limbo or .retire */
+	struct list_head node;		/* kue.msgs, .limbo, .retire or none */
 	struct kref ref;		/* queue + in-progress reads */
 	u64 seq;
 	size_t size;
 	unsigned int flags;		/* KUE_KFREE, KUE_NOCOPY */
 	unsigned int readers;		/* readers yet to pass it; kue.lock */
 	int status;			/* KUE_QUEUED or callback status */
+	bool called;			/* callback done; retire work only */
 	kue_delivered_fn delivered;
 	void *priv;
 	const void *payload;		/* ->data, or the sender's buffer */
@@ -170,6 +180,15 @@ static void kue_msg_unlink(struct kue_msg *msg, int status)
 	msg->status = status;
 	kue.queued_msgs--;
 	kue.queued_bytes -= msg->size;
+	if (!(msg->flags & KUE_NOCOPY) && kref_read(&msg->ref) > 1) {
+		/*
+		 * Being copied, but from kue's memory: the callback need not
+		 * wait. The retire work keeps the queue's reference until then.
+		 */
+		list_move_tail(&msg->node, &kue.retire);
+		schedule_work(&kue.retire_work);
+		return;
+	}
 	list_move_tail(&msg->node, &kue.limbo);
 	kue_msg_put(msg);
 }
@@ -207,8 +226,21 @@ static void kue_retire_work(struct work_struct *work)
 	spin_unlock_irqrestore(&kue.lock, flags);
 
 	list_for_each_entry_safe(msg, tmp, &done, node) {
-		if (msg->delivered)
+		if (!msg->called && msg->delivered)
 			msg->delivered(msg->priv, msg->seq, msg->status);
+		msg->called = true;
+		/* Retired while copied: kue_msg_unlink() left us its reference. */
+		if (kref_read(&msg->ref)) {
+			bool last;
+
+			spin_lock_irqsave(&kue.lock, flags);
+			list_del_init(&msg->node);
+			last = refcount_dec_and_test(&msg->ref.refcount);
+			spin_unlock_irqrestore(&kue.lock, flags);
+			/* If not, the last kue_msg_put() retires it again. */
+			if (!last)
+				continue;
+		}
 		kue_msg_free(msg);
 		freed++;
 		cond_resched();
@@ -393,7 +425,10 @@ void kue_recall_all(kue_delivered_fn delivered)
 			kue_msg_unlink(msg, -ECANCELED);
 	}
 	spin_unlock_irqrestore(&kue.lock, flags);
-	/* Reads still copying one of them put it on @retire when done. */
+	/*
+	 * Only KUE_NOCOPY messages wait on @limbo for reads still copying
+	 * them; those put them on @retire when done.
+	 */
 	wait_event(kue.limbo_wait, !kue_limbo_has(delivered));
 	flush_work(&kue.retire_work);
 }

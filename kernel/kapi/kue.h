@@ -20,8 +20,12 @@
  *   -ENOBUFS     dropped to respect the memory bound (the readers that had
  *                not read it are told how many messages they lost);
  *   -ECANCELED   recalled by kue_recall_event() or kue_recall_all().
- * It never runs before the last in-progress read() of the message finished
- * copying it, so a KUE_NOCOPY buffer may be reused from the callback on.
+ * For a KUE_NOCOPY message it never runs before the last in-progress read()
+ * of the message finished copying it, so the buffer may be reused from the
+ * callback on. Other messages are copied from kue's memory (or the
+ * KUE_KFREE buffer, freed only after the last copy): their callback may run
+ * while a read() still copies them, so a read() stuck in a page fault never
+ * delays it.
  *
  * Module unload. A sender that passed a callback (or KUE_NOCOPY payloads)
  * must call kue_recall_all(its_callback) before its code or data go away;
@@ -107,9 +111,11 @@ bool kue_delivered_event(u64 seq);
  * @delivered: the sender's callback
  *
  * Recalls every queued message whose callback is @delivered, then waits
- * until no callback to @delivered is pending or running. Call from process
- * context (it sleeps), e.g. from the sender's module exit, after the sender
- * stopped sending.
+ * until no callback to @delivered is pending or running. That includes
+ * waiting for read()s still copying a KUE_NOCOPY message of the sender
+ * (its buffer is in use until then), but not for copies of other messages.
+ * Call from process context (it sleeps), e.g. from the sender's module
+ * exit, after the sender stopped sending.
  */
 void kue_recall_all(kue_delivered_fn delivered);
 
@@ -117,7 +123,8 @@ void kue_recall_all(kue_delivered_fn delivered);
  * kue_flush_delivered - wait for the callbacks of retired messages
  *
  * Waits until every callback due for a message that already left the queue
- * (and is not being copied by a read()) has run. Process context only.
+ * (and, for KUE_NOCOPY, is not being copied by a read()) has run. Process
+ * context only.
  */
 void kue_flush_delivered(void);
 
