@@ -68,6 +68,7 @@
 #include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/poll.h>
+#include <linux/rbtree.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -106,6 +107,7 @@ MODULE_PARM_DESC(kue_gid,
 
 struct kue_msg {
 	struct list_head node;		/* kue.msgs, .limbo, .retire or none */
+	struct rb_node rb;		/* in kue.tree while queued */
 	struct kref ref;		/* queue + in-progress reads */
 	u64 seq;
 	size_t size;
@@ -130,11 +132,13 @@ struct kue_reader {
 static struct kue_queue {
 	spinlock_t lock;
 	struct list_head msgs;		/* queued, ascending seq */
+	struct rb_root tree;		/* the same messages by seq */
 	struct list_head limbo;		/* unlinked, still being copied */
 	struct list_head retire;	/* waiting for the retire work */
 	struct llist_head vfree;	/* payloads for the retire work to vfree */
 	struct list_head readers;
 	unsigned int nr_readers;
+	unsigned int closing;		/* readers in kue_release() */
 	u64 next_seq;
 	u64 queued_msgs;
 	u64 queued_bytes;
@@ -180,6 +184,7 @@ static void kue_msg_unlink(struct kue_msg *msg, int status)
 	msg->status = status;
 	kue.queued_msgs--;
 	kue.queued_bytes -= msg->size;
+	rb_erase(&msg->rb, &kue.tree);
 	if (!(msg->flags & KUE_NOCOPY) && kref_read(&msg->ref) > 1) {
 		/*
 		 * Being copied, but from kue's memory: the callback need not
@@ -251,22 +256,90 @@ static void kue_retire_work(struct work_struct *work)
 	spin_unlock_irqrestore(&kue.lock, flags);
 }
 
-/* Drop the oldest message for the memory bound; readers behind it lose it. */
-static void kue_drop_oldest(void)
+/* Queue @msg, whose seq is above every queued one. */
+static void kue_enqueue(struct kue_msg *msg)
 {
-	struct kue_msg *msg;
-	struct kue_reader *r;
+	struct rb_node *parent = NULL, **link = &kue.tree.rb_node;
 
 	lockdep_assert_held(&kue.lock);
-	msg = list_first_entry(&kue.msgs, struct kue_msg, node);
-	list_for_each_entry(r, &kue.readers, node) {
-		if (r->cursor <= msg->seq) {
-			r->lost_pending++;
-			r->lost_total++;
+	/* The last queued message is the rightmost node: no right child. */
+	if (!list_empty(&kue.msgs)) {
+		parent = &list_last_entry(&kue.msgs, struct kue_msg, node)->rb;
+		link = &parent->rb_right;
+	}
+	rb_link_node(&msg->rb, parent, link);
+	rb_insert_color(&msg->rb, &kue.tree);
+	list_add_tail(&msg->node, &kue.msgs);
+	kue.queued_msgs++;
+	kue.queued_bytes += msg->size;
+}
+
+/* The queued message with the lowest seq >= @seq, or NULL: O(log n). */
+static struct kue_msg *kue_first_from(u64 seq)
+{
+	struct rb_node *n = kue.tree.rb_node;
+	struct kue_msg *msg, *best = NULL;
+
+	lockdep_assert_held(&kue.lock);
+	while (n) {
+		msg = rb_entry(n, struct kue_msg, rb);
+		if (msg->seq >= seq) {
+			best = msg;
+			n = n->rb_left;
+		} else {
+			n = n->rb_right;
 		}
 	}
-	kue.dropped++;
-	kue_msg_unlink(msg, -ENOBUFS);
+	return best;
+}
+
+/* Messages dropped per pass over the readers. */
+#define KUE_DROP_BATCH	16
+
+static bool kue_over_limit(size_t size, unsigned long limit)
+{
+	return kue.queued_bytes + size > limit ||
+	       kue.queued_msgs + 1 > READ_ONCE(kue_limit_msgs);
+}
+
+/*
+ * Drop the oldest messages until @size more bytes and one more message fit.
+ * Each reader loses the dropped messages at or after its cursor; they are
+ * counted once per batch of KUE_DROP_BATCH, not once per message.
+ */
+static void kue_make_room(size_t size, unsigned long limit)
+{
+	u64 seqs[KUE_DROP_BATCH];
+	struct kue_reader *r;
+	struct kue_msg *msg;
+	unsigned int n, lo, hi, mid;
+
+	lockdep_assert_held(&kue.lock);
+	while (!list_empty(&kue.msgs) && kue_over_limit(size, limit)) {
+		n = 0;
+		do {
+			msg = list_first_entry(&kue.msgs, struct kue_msg, node);
+			seqs[n++] = msg->seq;
+			kue.dropped++;
+			kue_msg_unlink(msg, -ENOBUFS);
+		} while (n < KUE_DROP_BATCH && !list_empty(&kue.msgs) &&
+			 kue_over_limit(size, limit));
+
+		/* seqs[] ascends: count those >= the cursor. */
+		list_for_each_entry(r, &kue.readers, node) {
+			lo = 0;
+			hi = n;
+			while (lo < hi) {
+				mid = (lo + hi) / 2;
+				if (seqs[mid] < r->cursor)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			r->lost_pending += n - lo;
+			r->lost_total += n - lo;
+		}
+	}
 }
 
 /* Exported kernel API */
@@ -329,14 +402,9 @@ s64 kue_send_event(const void *payload, size_t size, unsigned int flags,
 		spin_unlock_irqrestore(&kue.lock, irqflags);
 		return seq;
 	}
-	while (!list_empty(&kue.msgs) &&
-	       (kue.queued_bytes + size > limit ||
-		kue.queued_msgs + 1 > READ_ONCE(kue_limit_msgs)))
-		kue_drop_oldest();
+	kue_make_room(size, limit);
 	msg->readers = kue.nr_readers;
-	list_add_tail(&msg->node, &kue.msgs);
-	kue.queued_msgs++;
-	kue.queued_bytes += size;
+	kue_enqueue(msg);
 	spin_unlock_irqrestore(&kue.lock, irqflags);
 
 	wake_up_interruptible_poll(&kue.read_wait, EPOLLIN | EPOLLRDNORM);
@@ -355,16 +423,9 @@ EXPORT_SYMBOL_GPL(kue_send_event);
 
 static struct kue_msg *kue_find_queued(u64 seq)
 {
-	struct kue_msg *msg;
+	struct kue_msg *msg = kue_first_from(seq);
 
-	lockdep_assert_held(&kue.lock);
-	list_for_each_entry(msg, &kue.msgs, node) {
-		if (msg->seq == seq)
-			return msg;
-		if (msg->seq > seq)
-			break;
-	}
-	return NULL;
+	return msg && msg->seq == seq ? msg : NULL;
 }
 
 int kue_recall_event(u64 seq)
@@ -482,21 +543,48 @@ static int kue_open(struct inode *inode, struct file *file)
 	return stream_open(inode, file);
 }
 
+/* Messages a closing reader passes per lock hold. */
+#define KUE_RELEASE_BATCH	64
+
 static int kue_release(struct inode *inode, struct file *file)
 {
 	struct kue_reader *r = file->private_data;
-	struct kue_msg *msg, *tmp;
+	struct kue_msg *msg, *next;
 	unsigned long flags;
+	unsigned int n;
+	u64 cursor, end;
 
 	spin_lock_irqsave(&kue.lock, flags);
-	/* Every queued message at or after the cursor counts this reader. */
-	list_for_each_entry_safe(msg, tmp, &kue.msgs, node) {
-		if (msg->seq >= r->cursor && !--msg->readers)
-			kue_msg_unlink(msg, 0);
-	}
+	/* From now on, new messages do not count this reader... */
 	list_del(&r->node);
 	kue.nr_readers--;
-	WARN_ON_ONCE(!kue.nr_readers && !list_empty(&kue.msgs));
+	kue.closing++;
+	cursor = r->cursor;
+	end = kue.next_seq;
+	/*
+	 * ...but every queued message in [cursor, end) does. Pass them in
+	 * batches, letting interrupts and other CPUs in between; each
+	 * batch starts from the next one still queued.
+	 */
+	for (;;) {
+		msg = kue_first_from(cursor);
+		for (n = 0; msg && msg->seq < end && n < KUE_RELEASE_BATCH; n++) {
+			next = list_is_last(&msg->node, &kue.msgs) ? NULL :
+			       list_next_entry(msg, node);
+			cursor = msg->seq + 1;
+			if (!--msg->readers)
+				kue_msg_unlink(msg, 0);
+			msg = next;
+		}
+		if (!msg || msg->seq >= end)
+			break;
+		spin_unlock_irqrestore(&kue.lock, flags);
+		cond_resched();
+		spin_lock_irqsave(&kue.lock, flags);
+	}
+	kue.closing--;
+	WARN_ON_ONCE(!kue.nr_readers && !kue.closing &&
+		     !list_empty(&kue.msgs));
 	spin_unlock_irqrestore(&kue.lock, flags);
 
 	mutex_destroy(&r->read_lock);
@@ -505,37 +593,21 @@ static int kue_release(struct inode *inode, struct file *file)
 }
 
 /*
- * The first queued message @r has not read, or NULL. Walks from whichever
- * end of the queue is nearer to the cursor: O(1) for a reader that keeps up
- * (or is the slowest one).
+ * The first queued message @r has not read, or NULL: O(1) for the slowest
+ * reader or one that is done, O(log n) otherwise.
  */
 static struct kue_msg *kue_next_msg(struct kue_reader *r)
 {
-	struct kue_msg *first, *last, *msg;
+	struct kue_msg *first;
 
 	lockdep_assert_held(&kue.lock);
-	if (list_empty(&kue.msgs))
+	if (list_empty(&kue.msgs) ||
+	    list_last_entry(&kue.msgs, struct kue_msg, node)->seq < r->cursor)
 		return NULL;
 	first = list_first_entry(&kue.msgs, struct kue_msg, node);
-	last = list_last_entry(&kue.msgs, struct kue_msg, node);
-	if (last->seq < r->cursor)
-		return NULL;
 	if (first->seq >= r->cursor)
 		return first;
-	if (r->cursor - first->seq <= last->seq - r->cursor) {
-		msg = first;
-		list_for_each_entry_continue(msg, &kue.msgs, node) {
-			if (msg->seq >= r->cursor)
-				return msg;
-		}
-		return NULL;	/* not reached: last->seq >= cursor */
-	}
-	msg = last;
-	list_for_each_entry_continue_reverse(msg, &kue.msgs, node) {
-		if (msg->seq < r->cursor)
-			return list_next_entry(msg, node);
-	}
-	return first;	/* not reached: first->seq < cursor */
+	return kue_first_from(r->cursor);
 }
 
 static bool kue_readable(struct kue_reader *r)
@@ -758,6 +830,7 @@ int kchan_kue_init(void)
 {
 	spin_lock_init(&kue.lock);
 	INIT_LIST_HEAD(&kue.msgs);
+	kue.tree = RB_ROOT;
 	INIT_LIST_HEAD(&kue.limbo);
 	INIT_LIST_HEAD(&kue.retire);
 	init_llist_head(&kue.vfree);
