@@ -43,11 +43,13 @@
  * up the callbacks of copied messages. All lists are under kue.lock.
  *
  * Locking. kue.lock (spinlock, interrupts disabled: senders may run in any
- * context but NMI) guards the lists, the counters, every reader's cursor and
- * loss counts and every message's @readers and @status. read() copies to
- * user space without it, holding a message reference; kue_reader.read_lock
- * serialises read() calls on one fd. Module: file owner THIS_MODULE pins
- * kchan while an fd is open; senders pin it through their symbol use.
+ * context but NMI, or on PREEMPT_RT, where spinlock_t sleeps, any but hard
+ * irq; see kapi/kue.h) guards the lists, the counters, every reader's
+ * cursor and loss counts and every message's @readers and @status. read()
+ * copies to user space without it, holding a message reference;
+ * kue_reader.read_lock serialises read() calls on one fd. Module: file
+ * owner THIS_MODULE pins kchan while an fd is open; senders pin it through
+ * their symbol use.
  *
  * Access. Readers see every kernel message, so /dev/kue is root-only by
  * default: kue_mode (default 0600) is the device node's mode. kue_gid

@@ -24,7 +24,8 @@
  *     contents, head, last_tail, lost, error, the filter and the @removed
  *     flag of the queue's watches.
  * Posting is callable from any context: netdev and module notifiers run in
- * process context, kchan_watch_queue_post() may run in hard irq context.
+ * process context, kchan_watch_queue_post() may run in hard irq context
+ * (except on PREEMPT_RT, where spinlock_t sleeps: see kapi/watch_queue.h).
  * A post walks only the watches on its type, under rcu_read_lock(), and
  * holds one queue's lock (interrupts off) only while it writes that queue:
  * queues without a watch on the type are never visited, and no global lock

@@ -27,6 +27,13 @@
  * while a read() still copies them, so a read() stuck in a page fault never
  * delays it.
  *
+ * Context. "Any context but NMI" below holds for the usual preemption
+ * models. On PREEMPT_RT, spinlock_t is a sleeping lock (and wake_up() takes
+ * one): there, call kue_send_event(), kue_recall_event() and
+ * kue_delivered_event() only from task or threaded-irq context, never from
+ * hard irq context (HRTIMER_MODE_*_HARD timers, IRQF_NO_THREAD handlers) or
+ * under a raw_spinlock_t / with interrupts explicitly disabled.
+ *
  * Module unload. A sender that passed a callback (or KUE_NOCOPY payloads)
  * must call kue_recall_all(its_callback) before its code or data go away;
  * when it returns, no callback of that sender is queued or running.
@@ -73,7 +80,8 @@ typedef void (*kue_delivered_fn)(void *priv, u64 seq, int status);
  * @priv: passed to @delivered
  * @gfp: allocation flags; GFP_ATOMIC from atomic context
  *
- * Safe from any context but NMI (spinlock with interrupts disabled). If the
+ * Safe from any context but NMI (spinlock with interrupts disabled); on
+ * PREEMPT_RT not from hard irq context (see "Context" above). If the
  * queue would exceed its memory bound, the oldest messages are dropped.
  *
  * Return: the message's sequence number (>= 1), or -EINVAL (bad size, flags
@@ -88,7 +96,8 @@ s64 kue_send_event(const void *payload, size_t size, unsigned int flags,
  *
  * Readers that have not read it will never see it (it is not counted as
  * lost). A read() already copying it may still complete. Its callback runs
- * with -ECANCELED. Safe from any context but NMI.
+ * with -ECANCELED. Safe from any context but NMI (on PREEMPT_RT: not hard
+ * irq).
  *
  * Return: 0, or -ENOENT if the message is no longer queued.
  */
@@ -99,7 +108,7 @@ int kue_recall_event(u64 seq);
  * @seq: the sequence number kue_send_event() returned
  *
  * For senders that poll instead of passing a callback. Safe from any
- * context but NMI.
+ * context but NMI (on PREEMPT_RT: not hard irq).
  *
  * Return: true when message @seq was sent and no reader will read it any
  * more (delivered, dropped or recalled); its callback may still be pending.

@@ -22,6 +22,10 @@
  *	 must fit WATCH_QUEUE_MAX_ENTRY_SLOTS slots
  *
  * Callable from any context, including hard interrupts; never sleeps.
+ * Except on PREEMPT_RT, where spinlock_t is a sleeping lock: there, call it
+ * only from task or threaded-irq context, not from hard irq context
+ * (HRTIMER_MODE_*_HARD timers, IRQF_NO_THREAD handlers) nor under a
+ * raw_spinlock_t or with interrupts explicitly disabled.
  * Each watch on @type gets one entry tagged with its id, unless its queue's
  * filter rejects it. A ring without room counts the entry as lost and
  * reports the loss in-band before its next entry.

@@ -10,7 +10,9 @@
  *                                ownership as named (default copy)
  *   kue burst <n> <size>         send n messages from atomic context: under
  *                                a spinlock with interrupts off, then from
- *                                a hard-irq hrtimer (n each)
+ *                                a hard-irq hrtimer (n each; a softirq one
+ *                                on PREEMPT_RT, where kue must not be
+ *                                called from hard irq context)
  *   kue recall <seq>             kue_recall_event(seq)
  *   kue kfree-fail               failed KUE_KFREE sends: with bad flags the
  *                                buffer stays ours (status nocopy=, unknown=
@@ -158,6 +160,11 @@ static int test_kue_send(u32 n, size_t size, const char *mode)
 
 static DEFINE_SPINLOCK(test_kue_lock);
 
+/* On PREEMPT_RT, spinlock_t sleeps: no kue calls from hard irq context. */
+#define TEST_KUE_TIMER_MODE \
+	(IS_ENABLED(CONFIG_PREEMPT_RT) ? HRTIMER_MODE_REL_SOFT : \
+					 HRTIMER_MODE_REL_HARD)
+
 static struct test_kue_burst {
 	struct hrtimer timer;
 	struct completion done;
@@ -191,7 +198,7 @@ static enum hrtimer_restart test_kue_burst_timer(struct hrtimer *timer)
 	struct test_kue_burst *b =
 		container_of(timer, struct test_kue_burst, timer);
 
-	WARN_ON_ONCE(!in_hardirq());
+	WARN_ON_ONCE(!IS_ENABLED(CONFIG_PREEMPT_RT) && !in_hardirq());
 	test_kue_burst_send(b);
 	complete(&b->done);
 	return HRTIMER_NORESTART;
@@ -222,9 +229,9 @@ static int test_kue_burst(u32 n, size_t size)
 
 	init_completion(&b->done);
 	b->first = 0;
-	hrtimer_init(&b->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	hrtimer_init(&b->timer, CLOCK_MONOTONIC, TEST_KUE_TIMER_MODE);
 	b->timer.function = test_kue_burst_timer;
-	hrtimer_start(&b->timer, ns_to_ktime(1000), HRTIMER_MODE_REL_HARD);
+	hrtimer_start(&b->timer, ns_to_ktime(1000), TEST_KUE_TIMER_MODE);
 	wait_for_completion(&b->done);
 	hrtimer_cancel(&b->timer);
 out:
