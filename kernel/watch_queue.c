@@ -738,9 +738,14 @@ static long kchan_wq_ioc_set_filter(struct kchan_wq *wq, void __user *arg)
 			return -EFAULT;
 		}
 		for (i = 0; i < f->nr_filters; i++) {
-			u32 type = f->filters[i].type;
+			const struct watch_notification_type_filter *t =
+				&f->filters[i];
 
-			if (type == WATCH_TYPE_META || type >= WATCH_TYPE_NR) {
+			/* As mainline: bits outside the mask, or LENGTH. */
+			if (t->type == WATCH_TYPE_META ||
+			    t->type >= WATCH_TYPE_NR ||
+			    (t->info_filter & ~t->info_mask) ||
+			    (t->info_mask & WATCH_INFO_LENGTH)) {
 				kfree(f);
 				return -EINVAL;
 			}

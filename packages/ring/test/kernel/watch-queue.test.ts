@@ -91,13 +91,20 @@ describe.skipIf(!inVm)('watch_queue in the kernel' + (inVm ? '' : ` (skipped: ${
       expect(errnoOf(() => native.ioctl(fd, IOC_WATCH_QUEUE_REMOVE_WATCH, new Uint32Array([200])))).toBe('ENOENT');
       expect(errnoOf(() => native.ioctl(fd, IOC_WATCH_QUEUE_REMOVE_WATCH, new Uint32Array([64])))).toBe('ok');
 
-      const filter = (nr: number, reserved: number, types: number[]): string => {
+      const filter = (nr: number, reserved: number, types: number[], infoFilter = 0, infoMask = 0): string => {
         const words = new Uint32Array(2 + 11 * Math.max(types.length, 1));
         words[0] = nr;
         words[1] = reserved;
-        types.forEach((t, i) => (words[2 + 11 * i] = t));
+        types.forEach((t, i) => {
+          words[2 + 11 * i] = t;
+          words[3 + 11 * i] = infoFilter;
+          words[4 + 11 * i] = infoMask;
+        });
         return errnoOf(() => native.ioctl(fd, IOC_WATCH_QUEUE_SET_FILTER, words));
       };
+      expect(filter(1, 0, [WATCH_TYPE_KAPI], 0x10000, 0)).toBe('EINVAL'); // filter bit outside the mask
+      expect(filter(1, 0, [WATCH_TYPE_KAPI], 0, 0x1f8)).toBe('EINVAL'); // WATCH_INFO_LENGTH in the mask
+      expect(filter(1, 0, [WATCH_TYPE_KAPI], 0x10000, 0x30000)).toBe('ok');
       expect(filter(17, 0, [])).toBe('EINVAL');
       expect(filter(0xffffffff, 0, [])).toBe('EINVAL');
       expect(filter(1, 1, [WATCH_TYPE_KAPI])).toBe('EINVAL');
