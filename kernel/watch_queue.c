@@ -319,7 +319,7 @@ static void kchan_wq_set_error(struct kchan_wq *wq)
 {
 	lockdep_assert_held(&wq->lock);
 
-	wq->error = true;
+	WRITE_ONCE(wq->error, true);	/* read locklessly by poll() */
 	wake_up_all(&wq->waitq);
 }
 
