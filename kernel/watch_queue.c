@@ -390,12 +390,17 @@ static int kchan_wq_post_locked(struct kchan_wq *wq,
 	at = kchan_wq_place(wq, &h, slots, true);
 	kchan_wq_write(wq, at, &n, payload, len);
 
-	WRITE_ONCE(wq->head, h);
 	/*
 	 * Contract step 1: the entry is written before head is published;
 	 * pairs with the reader's acquire load of head (step 2).
 	 */
 	smp_store_release(&wq->meta->head, h);
+	/*
+	 * Our copy, read by poll(), only after meta->head: pairs with the
+	 * acquire in kchan_wq_poll(), so EPOLLIN implies the reader can see
+	 * the new head.
+	 */
+	smp_store_release(&wq->head, h);
 
 	/*
 	 * Wake-up handshake, kernel side: publish head, full barrier, read
@@ -610,8 +615,9 @@ static __poll_t kchan_wq_poll(struct file *file, poll_table *wait)
 	if (READ_ONCE(wq->error))
 		mask |= EPOLLERR;
 	/* Pairs with the release in kchan_wq_ioc_set_size(): meta is valid. */
+	/* wq->head: pairs with the release in kchan_wq_post_locked(). */
 	if (smp_load_acquire(&wq->ring) &&
-	    READ_ONCE(wq->meta->tail) != READ_ONCE(wq->head))
+	    READ_ONCE(wq->meta->tail) != smp_load_acquire(&wq->head))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	return mask;
 }
