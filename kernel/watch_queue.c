@@ -615,10 +615,13 @@ static __poll_t kchan_wq_poll(struct file *file, poll_table *wait)
 	if (READ_ONCE(wq->error))
 		mask |= EPOLLERR;
 	/* Pairs with the release in kchan_wq_ioc_set_size(): meta is valid. */
-	/* wq->head: pairs with the release in kchan_wq_post_locked(). */
-	if (smp_load_acquire(&wq->ring) &&
-	    READ_ONCE(wq->meta->tail) != smp_load_acquire(&wq->head))
-		mask |= EPOLLIN | EPOLLRDNORM;
+	if (smp_load_acquire(&wq->ring)) {
+		/* Pairs with the release of wq->head in kchan_wq_post_locked(). */
+		u32 head = smp_load_acquire(&wq->head);
+
+		if (READ_ONCE(wq->meta->tail) != head)
+			mask |= EPOLLIN | EPOLLRDNORM;
+	}
 	return mask;
 }
 
