@@ -879,6 +879,22 @@ static long kchan_wq_ioctl(struct file *file, unsigned int cmd,
 	return -ENOTTY;
 }
 
+#ifdef CONFIG_COMPAT
+/*
+ * compat_ptr_ioctl() would pass SET_SIZE's value argument through
+ * compat_ptr(); it is a page count, not a pointer.
+ */
+static long kchan_wq_compat_ioctl(struct file *file, unsigned int cmd,
+				  unsigned long arg)
+{
+	if (cmd == IOC_WATCH_QUEUE_SET_SIZE)
+		return kchan_wq_ioctl(file, cmd, arg);
+	return compat_ptr_ioctl(file, cmd, arg);
+}
+#else
+#define kchan_wq_compat_ioctl	NULL
+#endif
+
 static const struct file_operations kchan_wq_fops = {
 	.owner		= THIS_MODULE,
 	.open		= kchan_wq_open,
@@ -886,7 +902,7 @@ static const struct file_operations kchan_wq_fops = {
 	.poll		= kchan_wq_poll,
 	.mmap		= kchan_wq_mmap,
 	.unlocked_ioctl	= kchan_wq_ioctl,
-	.compat_ioctl	= compat_ptr_ioctl,
+	.compat_ioctl	= kchan_wq_compat_ioctl,
 };
 
 static struct miscdevice kchan_wq_misc = {
