@@ -530,7 +530,7 @@ static int kue_open(struct inode *inode, struct file *file)
 	    !capable(CAP_SYS_ADMIN))
 		return -EPERM;
 
-	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return -ENOMEM;
 	mutex_init(&r->read_lock);

@@ -565,7 +565,7 @@ static int kchan_wq_open(struct inode *inode, struct file *file)
 {
 	struct kchan_wq *wq;
 
-	wq = kzalloc(sizeof(*wq), GFP_KERNEL);
+	wq = kzalloc(sizeof(*wq), GFP_KERNEL_ACCOUNT);
 	if (!wq)
 		return -ENOMEM;
 	kref_init(&wq->ref);
@@ -737,7 +737,8 @@ static long kchan_wq_ioc_set_filter(struct kchan_wq *wq, void __user *arg)
 			return -EFAULT;
 		if (hdr.reserved || hdr.nr_filters > WATCH_QUEUE_MAX_FILTERS)
 			return -EINVAL;
-		f = kmalloc(struct_size(f, filters, hdr.nr_filters), GFP_KERNEL);
+		f = kmalloc(struct_size(f, filters, hdr.nr_filters),
+			    GFP_KERNEL_ACCOUNT);
 		if (!f)
 			return -ENOMEM;
 		f->nr_filters = hdr.nr_filters;
@@ -796,7 +797,7 @@ static long kchan_wq_ioc_add_watch(struct kchan_wq *wq, void __user *arg)
 	    req.id > WATCH_QUEUE_MAX_WATCH_ID || req.flags || req.reserved)
 		return -EINVAL;
 
-	w = kzalloc(sizeof(*w), GFP_KERNEL);
+	w = kzalloc(sizeof(*w), GFP_KERNEL_ACCOUNT);
 	if (!w)
 		return -ENOMEM;
 	w->wq = wq;
