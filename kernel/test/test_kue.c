@@ -6,13 +6,13 @@
  *   kue m1m4                     send "m1", "m2", "m3", "m4" (2 bytes each)
  *   kue msg <text>               send the text (without a NUL)
  *   kue send <n> <size> [copy|kfree|nocopy]
- *                                send n messages of size bytes, payload
- *                                ownership as named (default copy)
- *   kue burst <n> <size>         send n messages from atomic context: under
- *                                a spinlock with interrupts off, then from
- *                                a hard-irq hrtimer (n each; a softirq one
- *                                on PREEMPT_RT, where kue must not be
- *                                called from hard irq context)
+ *                                send n (<= 2^20) messages of size bytes,
+ *                                payload ownership as named (default copy)
+ *   kue burst <n> <size>         send n (<= 10000) messages from atomic
+ *                                context: under a spinlock with interrupts
+ *                                off, then from a hard-irq hrtimer (n each;
+ *                                a softirq one on PREEMPT_RT, where kue must
+ *                                not be called from hard irq context)
  *   kue recall <seq>             kue_recall_event(seq)
  *   kue kfree-fail               failed KUE_KFREE sends: with bad flags the
  *                                buffer stays ours (status nocopy=, unknown=
@@ -31,6 +31,7 @@
  * dropped=.. cb_delivered=.. cb_dropped=.. cb_recalled=..".
  */
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/completion.h>
 #include <linux/errno.h>
 #include <linux/hrtimer.h>
@@ -46,6 +47,10 @@
 
 #include "kapi/kue.h"
 #include "kchan_test.h"
+
+/* Messages per command: "send" (which reschedules) and "burst" (irqs off). */
+#define TEST_KUE_MAX_SEND	BIT(20)
+#define TEST_KUE_MAX_BURST	10000U
 
 static atomic64_t test_kue_cb_delivered;
 static atomic64_t test_kue_cb_dropped;
@@ -111,6 +116,9 @@ static int test_kue_send(u32 n, size_t size, const char *mode)
 
 	if (strcmp(mode, "copy") && strcmp(mode, "kfree") &&
 	    strcmp(mode, "nocopy"))
+		return -EINVAL;
+	/* Before kvmalloc(), which WARNs above INT_MAX. */
+	if (size > KUE_MAX_MSG_SIZE || n > TEST_KUE_MAX_SEND)
 		return -EINVAL;
 	if (!strcmp(mode, "copy")) {
 		buf = kvmalloc(size ? size : 1, GFP_KERNEL);
@@ -210,7 +218,7 @@ static int test_kue_burst(u32 n, size_t size)
 	unsigned long flags;
 	s64 first;
 
-	if (size > KUE_MAX_MSG_SIZE)
+	if (size > KUE_MAX_MSG_SIZE || n > TEST_KUE_MAX_BURST)
 		return -EINVAL;
 	b->buf = kmalloc(size ? size : 1, GFP_KERNEL);
 	if (!b->buf)
@@ -284,15 +292,17 @@ static int test_kue_kfree_fail(void)
 static int test_kue_count(void)
 {
 	struct kue_stats st;
+	char line[320];
 
 	kue_flush_delivered();
 	kue_get_stats(&st);
-	kchan_test_status("queued_msgs=%llu queued_bytes=%llu readers=%llu next_seq=%llu freed=%llu dropped=%llu cb_delivered=%lld cb_dropped=%lld cb_recalled=%lld",
-			  st.queued_msgs, st.queued_bytes, st.readers,
-			  st.next_seq, st.freed, st.dropped,
-			  atomic64_read(&test_kue_cb_delivered),
-			  atomic64_read(&test_kue_cb_dropped),
-			  atomic64_read(&test_kue_cb_recalled));
+	snprintf(line, sizeof(line),
+		 "queued_msgs=%llu queued_bytes=%llu readers=%llu next_seq=%llu freed=%llu dropped=%llu cb_delivered=%lld cb_dropped=%lld cb_recalled=%lld",
+		 st.queued_msgs, st.queued_bytes, st.readers, st.next_seq,
+		 st.freed, st.dropped, atomic64_read(&test_kue_cb_delivered),
+		 atomic64_read(&test_kue_cb_dropped),
+		 atomic64_read(&test_kue_cb_recalled));
+	kchan_test_status("%s", line);
 	return 0;
 }
 

@@ -3,9 +3,10 @@
  * kchan_test: "wq" commands, posting through kchan_watch_queue_post().
  *
  *   wq post <type> <subtype> <slots> [count] [type_flags]
- *	post @count (default 1) entries of @slots slots (1..63, header
- *	included); the payload is u32 words seq, seq + 1, ... where seq is a
- *	running counter (one per entry, from 0 after load or "wq reset").
+ *	post @count (default 1, at most TEST_WQ_MAX_COUNT) entries, each
+ *	@slots slots long (1..63, header included); the payload is u32 words
+ *	seq, seq + 1, ... where seq is a running counter (one per entry, from
+ *	0 after load or "wq reset").
  *   wq burst <n> <slots>
  *	the same as "wq post 3 0 <slots> <n>" (WATCH_TYPE_KAPI).
  *   wq bench <n> <slots>
@@ -16,9 +17,11 @@
  * Status line: "delivered=<entries written> seq=<next seq>", and for bench
  * also "posted=<n> ns_per_post=<ns>".
  */
+#include <linux/bits.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
+#include <linux/sched.h>
 #include <linux/string.h>
 #include <linux/types.h>
 
@@ -29,6 +32,9 @@
 
 #define TEST_WQ_MAX_WORDS \
 	((WATCH_QUEUE_MAX_ENTRY_SLOTS - 1) * WATCH_QUEUE_SLOT_SIZE / sizeof(u32))
+
+/* Entries per command: bounds the time one write() spends posting. */
+#define TEST_WQ_MAX_COUNT	BIT(20)
 
 /* Under kchan_test_lock (commands are serialised by kchan_test_main.c). */
 static u32 test_wq_seq;
@@ -57,9 +63,11 @@ static long test_wq_post(u32 type, u32 subtype, u32 slots, u32 count,
 	u32 i, k;
 	int ret;
 
-	if (slots < 1 || slots > WATCH_QUEUE_MAX_ENTRY_SLOTS)
+	if (slots < 1 || slots > WATCH_QUEUE_MAX_ENTRY_SLOTS ||
+	    count > TEST_WQ_MAX_COUNT)
 		return -EINVAL;
 	for (i = 0; i < count; i++) {
+		cond_resched();	/* process context (write()) */
 		for (k = 0; k < len / sizeof(u32); k++)
 			test_wq_payload[k] = test_wq_seq + k;
 		test_wq_seq++;
