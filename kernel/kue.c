@@ -132,7 +132,7 @@ struct kue_reader {
 };
 
 static struct kue_queue {
-	spinlock_t lock;
+	spinlock_t lock;		/* see "Locking" above */
 	struct list_head msgs;		/* queued, ascending seq */
 	struct rb_root tree;		/* the same messages by seq */
 	struct list_head limbo;		/* unlinked, still being copied */
