@@ -87,6 +87,14 @@ export class RingEntry {
   }
 }
 
+/** Header word of the META/SKIP entries (end-of-ring padding, the meta entry). */
+const SKIP_HEADER = WATCH_TYPE_META | (WATCH_META_SKIP_NOTIFICATION << SUBTYPE_SHIFT);
+/** Header word of a META/LOSS entry. */
+const LOSS_HEADER = WATCH_TYPE_META | (WATCH_META_LOSS_NOTIFICATION << SUBTYPE_SHIFT);
+
+/** Largest ring RingReader reads (2^30 slots, 8 GiB): slot counts stay int32. */
+const MAX_READER_SLOTS = 2 ** 30;
+
 /** Callback of consume(): gets the reused entry; may throw to stop the batch. */
 export type RingCallback = (entry: RingEntry) => void;
 
@@ -113,6 +121,9 @@ export class RingReader {
   constructor(buffer: ArrayBufferLike) {
     const size = ringSlots(buffer.byteLength);
     if (size === 0) throw new RingError('ERING_LAYOUT', `a ring of ${buffer.byteLength} bytes is not a power of two of at least 256 slots`);
+    // processRing() keeps slot counts in int32. The kernel's largest ring is
+    // WATCH_QUEUE_MAX_PAGES pages, far below this.
+    if (size > MAX_READER_SLOTS) throw new RingError('ERING_LAYOUT', `a ring of ${size} slots is larger than the reader's limit of ${MAX_READER_SLOTS}`);
     this.words = new Uint32Array(buffer);
     // mask is user-writable memory: trust it only if it matches the mapping.
     const mask = this.words[MASK_WORD] ?? 0;
@@ -156,58 +167,87 @@ export class RingReader {
   }
 
   private processRing(limit: number, cb: RingCallback): number {
+    // Everything the loop uses is a local int32 (`| 0`): the fields and the
+    // module-level constants (which tsup emits as module `var`s) would
+    // otherwise be reloaded and re-checked as tagged values on every entry.
+    // A batch delivers at most `size` <= 2^30 entries, so clamping the limit
+    // to INT32_MAX changes nothing (libbpf clamps to INT_MAX the same way).
+    const max = limit >= 0x7fffffff ? 0x7fffffff : Math.ceil(limit) | 0;
     const words = this.words;
-    const mask = this.mask;
-    const size = this.size;
+    const mask = this.mask | 0;
+    const size = this.size | 0;
     const entry = this.entry;
     const start = this.tail;
-    let tail = start;
-    let n = 0;
+    const lengthMask = LENGTH_MASK | 0;
+    const lengthShift = LENGTH_SHIFT | 0;
+    const typeMask = TYPE_MASK | 0;
+    const subtypeShift = SUBTYPE_SHIFT | 0;
+    const skipHeader = SKIP_HEADER | 0;
+    const lossHeader = LOSS_HEADER | 0;
     // Contract step 2: pairs with smp_store_release(&meta->head, h) in
     // kchan_wq_post_locked() (kernel) / RingWriter.publish(): the entries
     // in [tail, head) are fully written before we read them below.
     const head = loadAcquire(words, HEAD_WORD);
+    // Slots in [tail, head) not read yet. Counting them down rather than
+    // comparing free-running u32 indices keeps the loop in int32; the
+    // tail is head - left.
+    let left = (head - start) >>> 0;
+    if (left > size) throw this.corrupt(`head ${head} more than a ring ahead of tail`, start);
+    left |= 0;
+    let n = 0;
     try {
-      if (((head - tail) >>> 0) > size) throw this.corrupt(`head ${head} more than a ring ahead of tail`, tail);
-      while (tail !== head && n < limit) {
-        const slot = tail & mask;
-        const w = slot * 2;
-        const w0 = words[w]!;
-        const info = words[w + 1]!;
-        const len = (info & LENGTH_MASK) >>> LENGTH_SHIFT;
-        if (len === 0) throw this.corrupt('entry of length 0', tail);
-        if (len > ((head - tail) >>> 0)) throw this.corrupt(`entry of ${len} slots past head ${head}`, tail);
-        if (slot + len > size) throw this.corrupt(`entry of ${len} slots across the end of the ring`, tail);
-        const type = w0 & TYPE_MASK;
-        const subtype = w0 >>> SUBTYPE_SHIFT;
-        if (type === WATCH_TYPE_META && subtype === WATCH_META_SKIP_NOTIFICATION) {
-          tail = (tail + len) >>> 0;
+      while (left !== 0 && n < max) {
+        const slot = (head - left) & mask;
+        const w0 = words[2 * slot]! | 0;
+        const info = words[2 * slot + 1]!;
+        const len = (info & lengthMask) >>> lengthShift;
+        // One branch for the three ways an entry can be malformed: length 0,
+        // past head, across the end of the ring (badEntry() tells which).
+        if (len === 0 || len > left || slot + len > size) throw this.badEntry(len, left, slot, head);
+        // type (24 bits) and subtype (8 bits) make up the header word:
+        // compare it whole.
+        if (w0 === skipHeader) {
+          left -= len;
           continue;
         }
-        entry.type = type;
-        entry.subtype = subtype;
+        entry.type = w0 & typeMask;
+        entry.subtype = w0 >>> subtypeShift;
         entry.info = info;
-        entry.offset = slot * 8;
+        entry.offset = 8 * slot;
         entry.slots = len;
-        entry.index = tail;
+        entry.index = (head - left) >>> 0;
         // Consumed even if the callback throws (libbpf's rule): a bad
         // entry must not be redelivered forever.
-        tail = (tail + len) >>> 0;
+        left -= len;
         n++;
-        if (type === WATCH_TYPE_META && subtype === WATCH_META_LOSS_NOTIFICATION) this.lostTotal += entry.lost;
+        if (w0 === lossHeader) this.lostTotal += entry.lost;
         cb(entry);
       }
-    } finally {
-      if (tail !== start) {
-        this.tail = tail;
-        this.consumedTotal += n;
-        // Contract step 3: pairs with smp_load_acquire(&meta->tail) in
-        // kchan_wq_post_locked() (step 4): we are done reading the slots
-        // below tail before the kernel may reuse them.
-        storeRelease(words, TAIL_WORD, tail);
-      }
+    } catch (err) {
+      this.publish(start, (head - left) >>> 0, n);
+      throw err;
     }
+    this.publish(start, (head - left) >>> 0, n);
     return n;
+  }
+
+  /** Publish `tail` (if it moved) after a batch that delivered `n` entries. */
+  private publish(start: number, tail: number, n: number): void {
+    if (tail === start) return;
+    this.tail = tail;
+    this.consumedTotal += n;
+    // Contract step 3: pairs with smp_load_acquire(&meta->tail) in
+    // kchan_wq_post_locked() (step 4): we are done reading the slots
+    // below tail before the kernel may reuse them.
+    storeRelease(this.words, TAIL_WORD, tail);
+  }
+
+  /** The RingError for the malformed entry `left` slots before head (off the hot path). */
+  private badEntry(len: number, left: number, slot: number, head: number): RingError {
+    const at = (head - left) >>> 0;
+    if (len === 0) return this.corrupt('entry of length 0', at);
+    if (len > left) return this.corrupt(`entry of ${len} slots past head ${head}`, at);
+    return this.corrupt(`entry of ${len} slots across the end of the ring (slot ${slot})`, at);
   }
 }
 
