@@ -10,11 +10,16 @@ import {
   UMMUNOTIFY_FEATURE_REGION_GENERATION,
   UMMUNOTIFY_GENERATION_OFFSET,
   UMMUNOTIFY_MAX_REGIONS,
+  UMMUNOTIFY_MAX_SLOTS,
   UMMUNOTIFY_REGISTER_REGION,
+  UMMUNOTIFY_REGISTER_REGION_SLOT,
   UMMUNOTIFY_UNREGISTER_REGION,
   UmmunotifyEventLayout,
   UmmunotifyRegisterIoctlLayout,
+  UmmunotifyRegisterSlotIoctlLayout,
   encodeUmmunotifyRegisterIoctl,
+  encodeUmmunotifyRegisterSlotIoctl,
+  ummunotifyRegisterSlotIoctlSlot,
   ummunotifyEventFlags,
   ummunotifyEventHintEnd,
   ummunotifyEventHintStart,
@@ -26,6 +31,8 @@ import {
 export const EVENT_SIZE = UmmunotifyEventLayout.size;
 /** sizeof(struct ummunotify_register_ioctl). */
 export const REGISTER_SIZE = UmmunotifyRegisterIoctlLayout.size;
+/** sizeof(struct ummunotify_register_slot_ioctl). */
+export const REGISTER_SLOT_SIZE = UmmunotifyRegisterSlotIoctlLayout.size;
 
 export const EVENT_TYPE_INVAL = UMMUNOTIFY_EVENT_TYPE_INVAL;
 export const EVENT_TYPE_LAST = UMMUNOTIFY_EVENT_TYPE_LAST;
@@ -33,10 +40,13 @@ export const EVENT_FLAG_HINT = UMMUNOTIFY_EVENT_FLAG_HINT;
 export const FEATURE_REGION_GENERATION = UMMUNOTIFY_FEATURE_REGION_GENERATION;
 export const MAX_REGIONS = UMMUNOTIFY_MAX_REGIONS;
 export const GENERATION_OFFSET = UMMUNOTIFY_GENERATION_OFFSET;
+/** Region generation slots per fd; the slot array (8 bytes each) is mapped at offset PAGE_SIZE. */
+export const MAX_SLOTS = UMMUNOTIFY_MAX_SLOTS;
 
 export const IOC_EXCHANGE_FEATURES = UMMUNOTIFY_EXCHANGE_FEATURES;
 export const IOC_REGISTER_REGION = UMMUNOTIFY_REGISTER_REGION;
 export const IOC_UNREGISTER_REGION = UMMUNOTIFY_UNREGISTER_REGION;
+export const IOC_REGISTER_REGION_SLOT = UMMUNOTIFY_REGISTER_REGION_SLOT;
 
 /** One INVAL event: part of a registered region was invalidated. */
 export interface InvalidationEvent {
@@ -93,4 +103,20 @@ export function encodeRegister(out: DataView, start: bigint, end: bigint, cookie
     user_cookie: BigInt.asUintN(64, cookie),
     flags: 0,
   });
+}
+
+/** Encode a struct ummunotify_register_slot_ioctl into `out` (REGISTER_SLOT_SIZE bytes). */
+export function encodeRegisterSlot(out: DataView, start: bigint, end: bigint, cookie: bigint): void {
+  encodeUmmunotifyRegisterSlotIoctl(out, 0, {
+    start: BigInt.asUintN(64, start),
+    end: BigInt.asUintN(64, end),
+    user_cookie: BigInt.asUintN(64, cookie),
+    flags: 0,
+    slot: 0,
+  });
+}
+
+/** The slot the kernel wrote back into a struct ummunotify_register_slot_ioctl. */
+export function decodeRegisterSlot(view: DataView): number {
+  return ummunotifyRegisterSlotIoctlSlot(view, 0);
 }

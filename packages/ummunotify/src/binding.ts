@@ -16,8 +16,8 @@ export interface UmmunotifyBinding {
   ioctl(fd: number, request: number, arg: Uint8Array): number;
   /** read(2) into the view; returns the byte count. Errors (EAGAIN too) throw. */
   read(fd: number, buffer: Uint8Array): number;
-  /** mmap(NULL, length, PROT_READ, MAP_SHARED, fd, 0). */
-  mmapReadOnly(fd: number, length: number): DeviceMapping;
+  /** mmap(NULL, length, PROT_READ, MAP_SHARED, fd, offset ?? 0). */
+  mmapReadOnly(fd: number, length: number, offset?: number): DeviceMapping;
   /** The address of the view's first byte. */
   addressOf(view: ArrayBufferView): bigint;
   /** Resolves when fd is readable (or in error); rejects with an AbortError on abort. */

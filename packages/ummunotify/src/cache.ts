@@ -1,9 +1,14 @@
 // RegistrationCache: an RDMA/MPI-style memory registration cache kept
 // coherent by ummunotify (after UCX's rcache and libfabric's MR cache).
 //
-// Hit path. acquire() first loads the generation counter (one Atomics load
-// through the source); only when it moved does it drain the events and
-// evict the entries whose cookies were invalidated. Then:
+// Hit path. acquire() looks the range up, then checks the hit with one
+// Atomics load through the source: the entry's own slot when it was
+// registered with one (region generation slots enabled in the source),
+// else the fd's generation counter. Only when that moved does it drain the
+// events, evict the entries whose cookies were invalidated and look again;
+// a miss drains too if the generation moved. With slots, invalidations of
+// other entries cost a hit nothing.
+// The lookup:
 //   1. exact start: an open-addressing hash table (StartIndex) from the
 //      aligned start address to the entries starting there, with start and
 //      end stored in the slot, so a hit costs one probe of a Float64Array
@@ -26,7 +31,16 @@
 // invalidated entry leaves the lookup structures at once and is
 // deregistered when its last reference is released.
 import type { InvalidationEvent } from './abi.js';
+import { hasCode } from './errors.js';
 import { StartIndex } from './start-index.js';
+
+/** A region's own generation counter (`RegionWatch` implements it). */
+export interface SlotWatch {
+  /** The counter now (one load). */
+  readonly generation: bigint;
+  /** The counter right after the region was registered. */
+  readonly seen: bigint;
+}
 
 /** What the cache needs from an invalidation source; `Ummunotify` implements it. */
 export interface InvalidationSource {
@@ -36,6 +50,10 @@ export interface InvalidationSource {
   drain(): { readonly events: readonly Pick<InvalidationEvent, 'cookie'>[]; readonly generation: bigint };
   register(address: bigint, length: bigint, cookie: bigint): void;
   unregister(cookie: bigint): void;
+  /** Optional: whether registerWithSlot() can be used (FEATURE_REGION_GENERATION enabled). */
+  readonly regionGenerationEnabled?: boolean;
+  /** Optional: register with a generation slot; ENOSPC when none is free (the cache then uses register()). */
+  registerWithSlot?(address: bigint, length: bigint, cookie: bigint): SlotWatch;
 }
 
 export interface RegistrationCacheOptions<T> {
@@ -73,6 +91,8 @@ export const CONTAINMENT_PROBES = 8;
 
 class Entry<T> implements CacheEntry<T> {
   valid = true;
+  /** Its slot, if registered with one. */
+  watch: SlotWatch | null = null;
   refs = 0;
   /** LRU links; both null and not `lruHead` when not on the list. */
   prev: Entry<T> | null = null;
@@ -144,7 +164,6 @@ export class RegistrationCache<T> {
     checkNumber('address', address);
     checkNumber('length', length);
     if (length === 0) throw new RangeError('length must be > 0');
-    if (this.#source.generation !== this.#seen) this.sync();
 
     // Division by a power of two and floor are exact; % on doubles is slow.
     const align = this.#align;
@@ -152,14 +171,28 @@ export class RegistrationCache<T> {
     const end = Math.ceil((address + length) / align) * align;
     if (!Number.isSafeInteger(end)) throw new RangeError(`address + length out of range: ${address} + ${length}`);
 
-    const e = this.#lookup(start, end);
+    let e = this.#lookup(start, end);
+    if (e !== null && !this.#current(e)) {
+      // Its slot (or the generation) moved: apply every pending event,
+      // then look again. A moved slot means its event was queued first.
+      this.sync();
+      if (e.valid && e.watch !== null) this.#invalidate(e);
+      e = this.#lookup(start, end);
+    }
     if (e !== null) {
       this.stats.hits++;
       if (e.refs++ === 0) this.#lruRemove(e);
       return e;
     }
     this.stats.misses++;
+    if (this.#source.generation !== this.#seen) this.sync();
     return this.#insert(start, end);
+  }
+
+  /** One load: unchanged since registered (slot) or since the last sync (generation)? */
+  #current(e: Entry<T>): boolean {
+    const w = e.watch;
+    return w !== null ? w.generation === w.seen : this.#source.generation === this.#seen;
   }
 
   /** Give back an entry from acquire(). */
@@ -227,7 +260,7 @@ export class RegistrationCache<T> {
     const cookie = this.#nextCookie++;
     // Watch the range before registering it, so an invalidation racing
     // with the registration is seen.
-    this.#source.register(BigInt(start), BigInt(length), cookie);
+    const watch = this.#watch(BigInt(start), BigInt(length), cookie);
     let value: T;
     try {
       value = this.#register(start, length);
@@ -236,12 +269,27 @@ export class RegistrationCache<T> {
       throw err;
     }
     const e = new Entry<T>(start, length, end, value, cookie);
+    e.watch = watch;
     e.refs = 1;
     this.#byCookie.set(cookie, e);
     this.#byStart.add(e);
     this.#sorted.splice(this.#sortedIndex(e), 0, e);
     this.#evictOver(this.#capacity);
     return e;
+  }
+
+  /** Register the kernel region, with a slot when the source has them and one is free. */
+  #watch(address: bigint, length: bigint, cookie: bigint): SlotWatch | null {
+    const source = this.#source;
+    if (source.regionGenerationEnabled === true && source.registerWithSlot !== undefined) {
+      try {
+        return source.registerWithSlot(address, length, cookie);
+      } catch (err) {
+        if (!hasCode(err, 'ENOSPC')) throw err;
+      }
+    }
+    source.register(address, length, cookie);
+    return null;
   }
 
   /** Insertion point of e in #sorted (after entries with the same address). */

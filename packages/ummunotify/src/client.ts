@@ -1,12 +1,18 @@
 // Ummunotify: a client for one /dev/ummunotify fd.
 import {
   EVENT_SIZE,
+  FEATURE_REGION_GENERATION,
   IOC_EXCHANGE_FEATURES,
   IOC_REGISTER_REGION,
+  IOC_REGISTER_REGION_SLOT,
   IOC_UNREGISTER_REGION,
+  MAX_SLOTS,
   REGISTER_SIZE,
+  REGISTER_SLOT_SIZE,
   decodeEvents,
+  decodeRegisterSlot,
   encodeRegister,
+  encodeRegisterSlot,
   type InvalidationEvent,
 } from './abi.js';
 import { O_CLOEXEC, O_NONBLOCK, O_RDONLY, type DeviceMapping, type UmmunotifyBinding } from './binding.js';
@@ -38,6 +44,40 @@ export interface EventsOptions {
 }
 
 const U64_MAX = (1n << 64n) - 1n;
+const NO_SLOTS = new BigUint64Array(0);
+
+/**
+ * A region registered with a generation slot (registerWithSlot): its own
+ * counter, bumped by the kernel each time an invalidation hits the region
+ * and once when it is unregistered, never reset.
+ */
+export class RegionWatch {
+  readonly #owner: Ummunotify;
+  /** The region's cookie. */
+  readonly cookie: bigint;
+  /** Its slot: index into the mapped slot array. */
+  readonly slot: number;
+  /** The counter as loaded right after registering. */
+  readonly seen: bigint;
+
+  /** @internal */
+  constructor(owner: Ummunotify, cookie: bigint, slot: number) {
+    this.#owner = owner;
+    this.cookie = cookie;
+    this.slot = slot;
+    this.seen = owner.slotGeneration(slot);
+  }
+
+  /** The region's counter: one Atomics load of its slot; 0n once the client is closed. */
+  get generation(): bigint {
+    return this.#owner.slotGeneration(this.slot);
+  }
+
+  /** Whether the region was invalidated (or unregistered) since it was registered. */
+  get changed(): boolean {
+    return this.#owner.slotGeneration(this.slot) !== this.seen;
+  }
+}
 
 function toU64(name: string, v: bigint | number): bigint {
   if (typeof v === 'number') {
@@ -57,6 +97,11 @@ export class Ummunotify {
   #fd: number;
   #mapping: DeviceMapping | null;
   #gen: BigUint64Array;
+  /** The slot array once REGION_GENERATION is enabled (empty before and after close). */
+  #slots: BigUint64Array = NO_SLOTS;
+  #slotMapping: DeviceMapping | null = null;
+  readonly #regSlotBuf = new Uint8Array(REGISTER_SLOT_SIZE);
+  readonly #regSlotView = new DataView(this.#regSlotBuf.buffer);
   readonly #readBuf: Uint8Array;
   readonly #readView: DataView;
   readonly #regBuf = new Uint8Array(REGISTER_SIZE);
@@ -123,7 +168,11 @@ export class Ummunotify {
     return Atomics.load(this.#gen, 0);
   }
 
-  /** Ask for features (UMMUNOTIFY_FEATURE_* bits); returns the subset enabled. */
+  /**
+   * Ask for features (UMMUNOTIFY_FEATURE_* bits); returns the features now
+   * enabled (an enabled feature stays on). When FEATURE_REGION_GENERATION is
+   * among them, the slot array is mapped (read-only) for registerWithSlot().
+   */
   exchangeFeatures(wanted: number): number {
     const fd = this.#checkOpen('ioctl');
     if (!Number.isInteger(wanted) || wanted < 0 || wanted > 0xffffffff) {
@@ -137,7 +186,35 @@ export class Ummunotify {
     } catch (e) {
       throw toUmmunotifyError(e, 'ioctl', 'UMMUNOTIFY_EXCHANGE_FEATURES');
     }
-    return view.getUint32(0, true);
+    const enabled = view.getUint32(0, true);
+    if ((enabled & FEATURE_REGION_GENERATION) !== 0 && this.#slotMapping === null) {
+      let mapping: DeviceMapping;
+      try {
+        // The slot array follows the generation page.
+        mapping = this.#binding.mmapReadOnly(fd, MAX_SLOTS * 8, this.#binding.pageSize);
+      } catch (e) {
+        throw toUmmunotifyError(e, 'mmap', 'ummunotify slot array');
+      }
+      this.#slotMapping = mapping;
+      this.#slots = new BigUint64Array(mapping.buffer, 0, MAX_SLOTS);
+    }
+    return enabled;
+  }
+
+  /** True once FEATURE_REGION_GENERATION is enabled and its slot array mapped. */
+  get regionGenerationEnabled(): boolean {
+    return this.#slotMapping !== null;
+  }
+
+  /**
+   * The counter in `slot`: one Atomics load (sequentially consistent, so at
+   * least the acquire the contract asks for; pairs with the kernel's
+   * smp_store_release() after queueing the region's event). 0n when the
+   * slot array is not mapped (feature off, or closed).
+   */
+  slotGeneration(slot: number): bigint {
+    const slots = this.#slots;
+    return slot < slots.length ? Atomics.load(slots, slot) : 0n;
   }
 
   /** Register the bytes of `view` under `cookie`. */
@@ -151,19 +228,7 @@ export class Ummunotify {
   register(address: bigint | number, length: bigint | number, cookie: bigint): void;
   register(a: ArrayBufferView | bigint | number, b: bigint | number, c?: bigint): void {
     const fd = this.#checkOpen('ioctl');
-    let start: bigint;
-    let length: bigint;
-    let cookie: bigint;
-    if (ArrayBuffer.isView(a)) {
-      start = this.#binding.addressOf(a);
-      length = BigInt(a.byteLength);
-      cookie = toU64('cookie', b);
-    } else {
-      start = toU64('address', a);
-      length = toU64('length', b);
-      if (c === undefined) throw new TypeError('register(address, length, cookie): cookie is required');
-      cookie = toU64('cookie', c);
-    }
+    const [start, length, cookie] = this.#regionArgs('register', a, b, c);
     // end wraps modulo 2^64 as in C: the kernel refuses end <= start.
     encodeRegister(this.#regView, start, start + length, cookie);
     try {
@@ -171,6 +236,49 @@ export class Ummunotify {
     } catch (e) {
       throw toUmmunotifyError(e, 'ioctl', 'UMMUNOTIFY_REGISTER_REGION');
     }
+  }
+
+  /** Register the bytes of `view` under `cookie`, with a generation slot. */
+  registerWithSlot(view: ArrayBufferView, cookie: bigint): RegionWatch;
+  /**
+   * Register [address, address + length) under `cookie` like register(),
+   * and give it a generation slot (UMMUNOTIFY_REGISTER_REGION_SLOT): the
+   * returned watch's `generation` is one load of the region's own counter.
+   * Needs exchangeFeatures(FEATURE_REGION_GENERATION) first (EINVAL
+   * otherwise); ENOSPC once all MAX_SLOTS slots are taken. unregister()
+   * frees the slot (and bumps it, so the watch reads as changed).
+   */
+  registerWithSlot(address: bigint | number, length: bigint | number, cookie: bigint): RegionWatch;
+  registerWithSlot(a: ArrayBufferView | bigint | number, b: bigint | number, c?: bigint): RegionWatch {
+    const fd = this.#checkOpen('ioctl');
+    const [start, length, cookie] = this.#regionArgs('registerWithSlot', a, b, c);
+    if (this.#slotMapping === null) {
+      throw new UmmunotifyError(
+        'EINVAL',
+        'ioctl',
+        'EINVAL: UMMUNOTIFY_REGISTER_REGION_SLOT: region generation slots are not enabled (exchangeFeatures(FEATURE_REGION_GENERATION))',
+      );
+    }
+    encodeRegisterSlot(this.#regSlotView, start, start + length, cookie);
+    try {
+      this.#binding.ioctl(fd, IOC_REGISTER_REGION_SLOT, this.#regSlotBuf);
+    } catch (e) {
+      throw toUmmunotifyError(e, 'ioctl', 'UMMUNOTIFY_REGISTER_REGION_SLOT');
+    }
+    return new RegionWatch(this, cookie, decodeRegisterSlot(this.#regSlotView));
+  }
+
+  #regionArgs(
+    name: string,
+    a: ArrayBufferView | bigint | number,
+    b: bigint | number,
+    c: bigint | undefined,
+  ): [start: bigint, length: bigint, cookie: bigint] {
+    if (ArrayBuffer.isView(a)) return [this.#binding.addressOf(a), BigInt(a.byteLength), toU64('cookie', b)];
+    const start = toU64('address', a);
+    const length = toU64('length', b);
+    if (c === undefined) throw new TypeError(`${name}(address, length, cookie): cookie is required`);
+    return [start, length, toU64('cookie', c)];
   }
 
   /** Unregister the region under `cookie` (ENOENT if none); drops its pending event. */
@@ -243,17 +351,24 @@ export class Ummunotify {
     return this.events();
   }
 
-  /** Unmap the generation page and close the fd. Idempotent. */
+  /** Unmap the generation page (and slot array) and close the fd. Idempotent. */
   close(): void {
     if (this.#fd < 0) return;
     const fd = this.#fd;
     this.#fd = -1;
     const mapping = this.#mapping;
+    const slotMapping = this.#slotMapping;
     this.#mapping = null;
+    this.#slotMapping = null;
     // Generation reads after close see 0n instead of a detached buffer.
     this.#gen = new BigUint64Array(1);
+    this.#slots = NO_SLOTS;
     try {
-      mapping?.unmap();
+      try {
+        slotMapping?.unmap();
+      } finally {
+        mapping?.unmap();
+      }
     } finally {
       try {
         this.#binding.close(fd);

@@ -10,7 +10,7 @@ export function nativeBinding(): UmmunotifyBinding {
     close: (fd) => native.close(fd),
     ioctl: (fd, request, arg) => native.ioctl(fd, request, arg),
     read: (fd, buffer) => native.read(fd, buffer),
-    mmapReadOnly: (fd, length) => native.mmap(fd, length, native.PROT_READ, native.MAP_SHARED, 0),
+    mmapReadOnly: (fd, length, offset) => native.mmap(fd, length, native.PROT_READ, native.MAP_SHARED, offset ?? 0),
     addressOf: (view) => native.addressOf(view),
     waitReadable: async (fd, signal) => {
       await native.waitReadable(fd, signal ? { signal } : {});

@@ -8,8 +8,8 @@ interface Mr {
   length: number;
 }
 
-function setup(opts: { capacity?: number; alignment?: number } = {}) {
-  const source = new FakeSource();
+function setup(opts: { capacity?: number; alignment?: number; slots?: number } = {}) {
+  const source = new FakeSource({ slots: opts.slots });
   const live = new Map<number, Mr>();
   const log: string[] = [];
   let nextId = 1;
@@ -185,8 +185,58 @@ describe('RegistrationCache', () => {
     expect(() => cache.acquire(0, 10)).toThrow('closed');
   });
 
-  it('stays consistent with a model under random operations', () => {
-    const { cache, source, live } = setup({ capacity: 16, alignment: 16 });
+  it('hits with one load of the entry\'s slot when region generation slots are enabled', () => {
+    const { cache, source, live, log } = setup({ slots: 64 });
+    const a = cache.acquire(0x10000, 0x1000);
+    const b = cache.acquire(0x20000, 0x1000);
+    cache.release(a);
+    cache.release(b);
+    expect([...source.regions.values()].map((r) => r.slot)).toEqual([0, 1]);
+    const drains = source.drains;
+    // Another entry's invalidation: a's hit neither drains nor sees it.
+    source.invalidate(0x20000n, 0x20001n);
+    const loads = source.slotLoads;
+    expect(cache.acquire(0x10000, 0x1000)).toBe(a);
+    expect(source.slotLoads).toBe(loads + 1);
+    expect(source.drains).toBe(drains);
+    cache.release(a);
+    // b's slot moved: the stale hit drains, drops b and registers again.
+    const b2 = cache.acquire(0x20000, 0x1000);
+    expect(b2).not.toBe(b);
+    expect(b.valid).toBe(false);
+    expect(source.drains).toBe(drains + 1);
+    expect(log).toContain('dereg 131072+4096');
+    // b's slot was bumped when freed and reused (lowest free) by b2: b2's
+    // baseline is the bumped value, so it hits.
+    expect(source.regions.get(3n)?.slot).toBe(1);
+    cache.release(b2);
+    expect(cache.acquire(0x20000, 0x1000)).toBe(b2);
+    cache.release(b2);
+    expect(live.size).toBe(2);
+  });
+
+  it('falls back to the generation counter when every slot is taken', () => {
+    const { cache, source } = setup({ slots: 1 });
+    const a = cache.acquire(0x10000, 0x1000); // slot 0
+    const b = cache.acquire(0x20000, 0x1000); // ENOSPC: no slot
+    cache.release(a);
+    cache.release(b);
+    expect([...source.regions.values()].map((r) => r.slot)).toEqual([0, null]);
+    source.invalidate(0x20000n, 0x20001n);
+    expect(cache.acquire(0x10000, 0x1000)).toBe(a); // its slot did not move
+    const b2 = cache.acquire(0x20000, 0x1000); // generation moved: drain
+    expect(b2).not.toBe(b);
+    expect(b.valid).toBe(false);
+  });
+
+  it.each([
+    ['the generation counter', 0],
+    ['region generation slots', 1024],
+    ['slots, mostly full (ENOSPC fallbacks)', 4],
+  ])('stays consistent with a model under random operations (%s)', (_name, slots) => {
+    const { cache, source, live } = setup({ capacity: 16, alignment: 16, slots });
+    // MR ids whose range was invalidated since registration: never handed out.
+    const stale = new Set<number>();
     let seed = 12345;
     const rnd = (n: number) => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
@@ -200,6 +250,7 @@ describe('RegistrationCache', () => {
         const len = 1 + rnd(200);
         const e = cache.acquire(addr, len);
         expect(e.valid).toBe(true);
+        expect(stale.has(e.value.id)).toBe(false);
         expect(e.address).toBeLessThanOrEqual(addr);
         expect(e.address + e.length).toBeGreaterThanOrEqual(addr + len);
         held.push(e);
@@ -207,7 +258,9 @@ describe('RegistrationCache', () => {
         cache.release(held.splice(rnd(held.length), 1)[0]!);
       } else {
         const s = rnd(1200);
-        source.invalidate(BigInt(s), BigInt(s + 1 + rnd(64)));
+        const end = s + 1 + rnd(64);
+        for (const mr of live.values()) if (mr.address < end && mr.address + mr.length > s) stale.add(mr.id);
+        source.invalidate(BigInt(s), BigInt(end));
       }
       // Every live registration is watched by exactly one kernel region.
       expect(source.regions.size).toBe(live.size);

@@ -1,16 +1,19 @@
 // The client's logic over a fake binding (the kernel tests run it on the device).
 import { describe, expect, it } from 'vitest';
 import type { DeviceMapping, UmmunotifyBinding } from '../src/binding.js';
-import { Ummunotify, UmmunotifyError } from '../src/index.js';
+import { FEATURE_REGION_GENERATION, MAX_SLOTS, Ummunotify, UmmunotifyError } from '../src/index.js';
 
 function errno(code: string, syscall: string): Error {
   return Object.assign(new Error(`${code}, ${syscall}`), { code, errno: -1, syscall });
 }
 
 /** A device with a queue of events, a generation page and call logs. */
-function fakeDevice() {
+function fakeDevice(opts: { features?: number } = {}) {
   const page = new ArrayBuffer(4096);
   const gen = new BigUint64Array(page);
+  const slotBuf = new ArrayBuffer(MAX_SLOTS * 8);
+  const slots = new BigUint64Array(slotBuf);
+  let nextSlot = 0;
   const queue: bigint[] = [];
   const calls: string[] = [];
   let open = true;
@@ -25,7 +28,11 @@ function fakeDevice() {
       calls.push(`ioctl ${request.toString(16)}`);
       const v = new DataView(arg.buffer, arg.byteOffset, arg.byteLength);
       if (request === 0x40205502 && v.getBigUint64(8, true) <= v.getBigUint64(0, true)) throw errno('EINVAL', 'ioctl');
-      if (request === 0xc0045501) v.setUint32(0, 0, true);
+      if (request === 0xc0045501) v.setUint32(0, v.getUint32(0, true) & (opts.features ?? 0), true);
+      if (request === 0xc0205504) {
+        if ((opts.features ?? 0) === 0) throw errno('EINVAL', 'ioctl');
+        v.setUint32(28, nextSlot++, true);
+      }
       return 0;
     },
     read: (_fd, buf) => {
@@ -42,7 +49,10 @@ function fakeDevice() {
       v.setBigUint64(k * 32 + 24, gen[0]!, true);
       return (k + 1) * 32;
     },
-    mmapReadOnly: (): DeviceMapping => ({ buffer: page, unmap: () => calls.push('unmap') }),
+    mmapReadOnly: (_fd, length, offset): DeviceMapping => {
+      calls.push(`mmap ${length} @${offset ?? 0}`);
+      return offset ? { buffer: slotBuf, unmap: () => calls.push('unmap slots') } : { buffer: page, unmap: () => calls.push('unmap') };
+    },
     addressOf: () => 0x1000n,
     waitReadable: () => Promise.resolve(),
     pageSize: 4096,
@@ -51,7 +61,7 @@ function fakeDevice() {
     queue.push(...cookies);
     gen[0]! += 1n;
   };
-  return { binding, gen, queue, calls, invalidate };
+  return { binding, gen, slots, queue, calls, invalidate };
 }
 
 describe('Ummunotify (fake binding)', () => {
@@ -125,6 +135,56 @@ describe('Ummunotify (fake binding)', () => {
       })(),
     ).rejects.toThrow('enough');
     expect(got).toEqual([1n, 2n]);
+    u.close();
+  });
+
+  it('registers with a generation slot once REGION_GENERATION is enabled', () => {
+    const d = fakeDevice({ features: FEATURE_REGION_GENERATION });
+    const u = Ummunotify.open({ binding: d.binding });
+    expect(u.regionGenerationEnabled).toBe(false);
+    expect(() => u.registerWithSlot(0x1000n, 0x1000n, 1n)).toThrow(expect.objectContaining({ code: 'EINVAL', syscall: 'ioctl' }));
+    expect(d.calls.some((c) => c.startsWith('ioctl c0205504'))).toBe(false);
+
+    expect(u.exchangeFeatures(FEATURE_REGION_GENERATION)).toBe(FEATURE_REGION_GENERATION);
+    expect(u.regionGenerationEnabled).toBe(true);
+    expect(d.calls).toContain(`mmap ${MAX_SLOTS * 8} @4096`);
+    u.exchangeFeatures(FEATURE_REGION_GENERATION); // mapped once
+    expect(d.calls.filter((c) => c.startsWith('mmap')).length).toBe(2);
+
+    d.slots[0] = 5n;
+    const w0 = u.registerWithSlot(0x1000n, 0x1000n, 1n);
+    const w1 = u.registerWithSlot(new Uint8Array(8), 2n);
+    expect([w0.slot, w0.cookie, w0.seen]).toEqual([0, 1n, 5n]);
+    expect([w1.slot, w1.cookie, w1.seen]).toEqual([1, 2n, 0n]);
+    expect(w0.changed).toBe(false);
+    d.slots[0] = 6n;
+    expect(w0.generation).toBe(6n);
+    expect(w0.changed).toBe(true);
+    expect(w1.changed).toBe(false);
+    expect(u.slotGeneration(MAX_SLOTS)).toBe(0n);
+    // @ts-expect-error: the cookie is missing
+    expect(() => u.registerWithSlot(1n, 1n)).toThrow(TypeError);
+
+    u.close();
+    expect(d.calls).toContain('unmap slots');
+    expect(u.regionGenerationEnabled).toBe(false);
+    expect(w0.generation).toBe(0n);
+    expect(() => u.registerWithSlot(0x1000n, 0x1000n, 3n)).toThrow(expect.objectContaining({ code: 'EBADF' }));
+  });
+
+  it('reports a failed slot-array mmap; the feature can be asked for again', () => {
+    const d = fakeDevice({ features: FEATURE_REGION_GENERATION });
+    const u = Ummunotify.open({ binding: d.binding });
+    const mmap = d.binding.mmapReadOnly;
+    d.binding.mmapReadOnly = () => {
+      throw errno('ENOMEM', 'mmap');
+    };
+    expect(() => u.exchangeFeatures(FEATURE_REGION_GENERATION)).toThrow(expect.objectContaining({ code: 'ENOMEM', syscall: 'mmap' }));
+    expect(u.regionGenerationEnabled).toBe(false);
+    d.binding.mmapReadOnly = mmap;
+    expect(u.exchangeFeatures(0)).toBe(0); // the fake forgets; the kernel keeps it on
+    u.exchangeFeatures(FEATURE_REGION_GENERATION);
+    expect(u.regionGenerationEnabled).toBe(true);
     u.close();
   });
 

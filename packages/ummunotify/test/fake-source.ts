@@ -3,13 +3,14 @@
 // invalidation), for unit-testing the cache logic on the host. The kernel
 // tests in ./kernel/ run the same cache against the real device.
 import type { InvalidationEvent } from '../src/abi.js';
-import type { InvalidationSource } from '../src/cache.js';
+import type { InvalidationSource, SlotWatch } from '../src/cache.js';
 import { UmmunotifyError } from '../src/errors.js';
 
 interface Region {
   start: bigint;
   end: bigint;
   pending: { hintStart: bigint; hintEnd: bigint } | null;
+  slot: number | null;
 }
 
 export class FakeSource implements InvalidationSource {
@@ -18,18 +19,62 @@ export class FakeSource implements InvalidationSource {
   /** Cookies with a pending event, in queue order. */
   readonly #queue: bigint[] = [];
   drains = 0;
+  /** Region generation slots (the kernel's REGION_GENERATION), off unless constructed with a count. */
+  readonly slots: BigUint64Array;
+  readonly #slotUsed: boolean[];
+  /** Loads of slot counters (each SlotWatch.generation read). */
+  slotLoads = 0;
+
+  constructor(options: { slots?: number } = {}) {
+    this.slots = new BigUint64Array(options.slots ?? 0);
+    this.#slotUsed = new Array<boolean>(this.slots.length).fill(false);
+  }
+
+  get regionGenerationEnabled(): boolean {
+    return this.slots.length > 0;
+  }
 
   register(address: bigint, length: bigint, cookie: bigint): void {
+    this.#add(address, length, cookie, null);
+  }
+
+  registerWithSlot(address: bigint, length: bigint, cookie: bigint): SlotWatch {
+    if (!this.regionGenerationEnabled) throw new UmmunotifyError('EINVAL', 'ioctl');
+    const slot = this.#slotUsed.indexOf(false); // the lowest free one, as the kernel
+    if (slot < 0) throw new UmmunotifyError('ENOSPC', 'ioctl');
+    this.#add(address, length, cookie, slot);
+    this.#slotUsed[slot] = true;
+    const slots = this.slots;
+    const load = (): bigint => {
+      this.slotLoads++;
+      return slots[slot]!;
+    };
+    const seen = slots[slot]!;
+    return {
+      seen,
+      get generation() {
+        return load();
+      },
+    };
+  }
+
+  #add(address: bigint, length: bigint, cookie: bigint, slot: number | null): void {
     const end = BigInt.asUintN(64, address + length);
     if (end <= address) throw new UmmunotifyError('EINVAL', 'ioctl');
     if (this.regions.has(cookie)) throw new UmmunotifyError('EEXIST', 'ioctl');
-    this.regions.set(cookie, { start: address, end, pending: null });
+    this.regions.set(cookie, { start: address, end, pending: null, slot });
   }
 
   unregister(cookie: bigint): void {
-    if (!this.regions.delete(cookie)) throw new UmmunotifyError('ENOENT', 'ioctl');
+    const r = this.regions.get(cookie);
+    if (r === undefined) throw new UmmunotifyError('ENOENT', 'ioctl');
+    this.regions.delete(cookie);
     const i = this.#queue.indexOf(cookie);
     if (i >= 0) this.#queue.splice(i, 1);
+    if (r.slot !== null) {
+      this.slots[r.slot]!++; // bumped before it is freed: no ABA on reuse
+      this.#slotUsed[r.slot] = false;
+    }
   }
 
   /** What the mmu_notifier callback does for [start, end). */
@@ -46,6 +91,7 @@ export class FakeSource implements InvalidationSource {
         if (hs < r.pending.hintStart) r.pending.hintStart = hs;
         if (he > r.pending.hintEnd) r.pending.hintEnd = he;
       }
+      if (r.slot !== null) this.slots[r.slot]!++;
       hit = true;
     }
     if (hit) this.generation++;
