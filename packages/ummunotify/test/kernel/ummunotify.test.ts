@@ -6,7 +6,14 @@ import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as native from '@kchan/native';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Ummunotify, RegistrationCache, type InvalidationEvent } from '../../src/index.js';
+import {
+  FEATURE_REGION_GENERATION,
+  MAX_SLOTS,
+  RegistrationCache,
+  Ummunotify,
+  type InvalidationEvent,
+  type InvalidationSource,
+} from '../../src/index.js';
 
 const inVm = process.env.KCHAN_VM === '1';
 const PAGE = native.PAGE_SIZE;
@@ -190,7 +197,7 @@ describe.skipIf(!inVm)('/dev/ummunotify (needs KCHAN_VM=1: run with node vm/run.
     expectErrno(() => native.ioctl(u.fd, 0x40205502, arg), 'EINVAL');
     expectErrno(() => native.ioctl(u.fd, native._IO('U', 0x42)), 'ENOTTY');
     expectErrno(() => native.ioctl(u.fd, native._IO('X', 1)), 'ENOTTY');
-    expect(u.exchangeFeatures(0xffffffff)).toBe(0);
+    expect(u.exchangeFeatures(0)).toBe(0);
     u.unregister(5n);
     expectErrno(() => u.unregister(5n), 'ENOENT');
   });
@@ -317,4 +324,226 @@ describe.skipIf(!inVm)('/dev/ummunotify (needs KCHAN_VM=1: run with node vm/run.
     expect(cache.size).toBe(0);
     m.unmap();
   });
+
+  describe('region generation slots (UMMUNOTIFY_FEATURE_REGION_GENERATION)', () => {
+    const IOC_REGISTER_REGION_SLOT = 0xc0205504;
+    const SLOT_BYTES = MAX_SLOTS * 8;
+
+    function rawRegisterSlot(start: bigint, end: bigint, cookie: bigint, flags = 0): number {
+      const arg = new DataView(new ArrayBuffer(32));
+      arg.setBigUint64(0, start, true);
+      arg.setBigUint64(8, end, true);
+      arg.setBigUint64(16, cookie, true);
+      arg.setUint32(24, flags, true);
+      arg.setUint32(28, 0xcccccccc, true);
+      native.ioctl(u.fd, IOC_REGISTER_REGION_SLOT, arg);
+      return arg.getUint32(28, true);
+    }
+
+    it('is off until asked for, then stays on; REGISTER_REGION_SLOT is EINVAL before', () => {
+      expectErrno(() => rawRegisterSlot(0x10000n, 0x11000n, 1n), 'EINVAL');
+      expectErrno(() => native.mmap(u.fd, PAGE, native.PROT_READ, native.MAP_SHARED, PAGE), 'EINVAL');
+      expect(stats().regions).toBe(baseline.regions);
+      expect(u.exchangeFeatures(0)).toBe(0);
+      // Only the offered bit is enabled, whatever else is asked for.
+      expect(u.exchangeFeatures(0xffffffff)).toBe(FEATURE_REGION_GENERATION);
+      expect(u.regionGenerationEnabled).toBe(true);
+      // Enabling is for the fd's life.
+      expect(u.exchangeFeatures(0)).toBe(FEATURE_REGION_GENERATION);
+      expect(rawRegisterSlot(0x10000n, 0x11000n, 1n)).toBe(0);
+      expect(rawRegisterSlot(0x10000n, 0x11000n, 2n)).toBe(1);
+      expectErrno(() => rawRegisterSlot(0x10000n, 0x11000n, 1n), 'EEXIST');
+      expectErrno(() => rawRegisterSlot(0x10000n, 0x10000n, 3n), 'EINVAL');
+      expectErrno(() => rawRegisterSlot(0x10000n, 0x11000n, 3n, 1), 'EINVAL');
+      expect(stats().regions).toBe(baseline.regions + 2);
+      // Slot regions are ordinary regions for unregister.
+      u.unregister(1n);
+      u.unregister(2n);
+      expectErrno(() => u.unregister(2n), 'ENOENT');
+    });
+
+    it('bumps a region\'s slot when it is invalidated, not when another region is', () => {
+      u.exchangeFeatures(FEATURE_REGION_GENERATION);
+      const m = anon(8);
+      const a = m.address;
+      const wa = u.registerWithSlot(a, 2n * P, 1n);
+      const wb = u.registerWithSlot(a + 4n * P, 2n * P, 2n);
+      u.register(a, 8n * P, 3n); // no slot
+      expect([wa.slot, wb.slot]).toEqual([0, 1]);
+      expect([wa.seen, wb.seen]).toEqual([0n, 0n]);
+      const g0 = u.generation;
+
+      m.madvise(0, PAGE, native.MADV_DONTNEED);
+      expect(wa.generation).toBe(1n);
+      expect(wb.generation).toBe(0n);
+      expect(wb.changed).toBe(false);
+      expect(u.generation).toBe(g0 + 1n);
+      // Until read, events merge; the slot still counts every invalidation.
+      m.madvise(PAGE, PAGE, native.MADV_DONTNEED);
+      expect(wa.generation).toBe(2n);
+      // Outside both slot regions (inside the plain one): no slot moves.
+      m.madvise(3 * PAGE, PAGE, native.MADV_DONTNEED);
+      expect([wa.generation, wb.generation]).toEqual([2n, 0n]);
+      // One invalidation over both: each slot once.
+      m.madvise(0, 8 * PAGE, native.MADV_DONTNEED);
+      expect([wa.generation, wb.generation]).toEqual([3n, 1n]);
+      expect(u.generation).toBe(g0 + 4n);
+      const got = byCookie(u.drain().events);
+      expect([...got.keys()].sort()).toEqual([1n, 2n, 3n]);
+      expect(got.get(1n)).toEqual([{ cookie: 1n, hintStart: a, hintEnd: a + 2n * P, hasHint: true }]);
+      // Reading events does not touch the slots.
+      expect([wa.generation, wb.generation]).toEqual([3n, 1n]);
+      m.unmap();
+      expect([wa.generation, wb.generation]).toEqual([4n, 2n]);
+    });
+
+    it('bumps a slot on unregister and reuses it without going backwards', () => {
+      u.exchangeFeatures(FEATURE_REGION_GENERATION);
+      const m = anon(4);
+      const a = m.address;
+      const w0 = u.registerWithSlot(a, P, 1n);
+      const w1 = u.registerWithSlot(a + P, P, 2n);
+      m.madvise(0, PAGE, native.MADV_DONTNEED);
+      m.madvise(0, PAGE, native.MADV_DONTNEED);
+      expect(w0.generation).toBe(2n);
+      u.unregister(1n);
+      // The stale watch sees a change (its region is gone), never a reset.
+      expect(w0.generation).toBe(3n);
+      expect(w0.changed).toBe(true);
+      // The lowest free slot is reused, its counter where it was.
+      const w2 = u.registerWithSlot(a + 2n * P, P, 3n);
+      expect(w2.slot).toBe(w0.slot);
+      expect(w2.seen).toBe(3n);
+      expect(w0.generation).not.toBe(2n); // no ABA for the stale reader
+      // The old range is not watched by the slot any more; the new one is.
+      m.madvise(0, PAGE, native.MADV_DONTNEED);
+      expect(w2.generation).toBe(3n);
+      m.madvise(2 * PAGE, PAGE, native.MADV_DONTNEED);
+      expect(w2.generation).toBe(4n);
+      expect(w1.generation).toBe(0n);
+      // Only cookie 3's event: cookie 1's was dropped with it.
+      expect(u.drain().events.map((e) => e.cookie)).toEqual([3n]);
+      m.unmap();
+    });
+
+    it(`refuses slot ${MAX_SLOTS + 1} with ENOSPC; a freed slot is taken again`, () => {
+      u.exchangeFeatures(FEATURE_REGION_GENERATION);
+      const m = anon(2);
+      const a = m.address;
+      for (let i = 0; i < MAX_SLOTS; i++) {
+        const w = u.registerWithSlot(a + BigInt(i % 64), P, BigInt(i + 1));
+        if (w.slot !== i) expect(w.slot).toBe(i);
+      }
+      expectErrno(() => u.registerWithSlot(a, P, 0n), 'ENOSPC');
+      expect(stats().regions).toBe(baseline.regions + MAX_SLOTS);
+      u.register(a, P, 0n); // plain regions are not limited by slots
+      u.unregister(1000n); // slot 999
+      expect(u.registerWithSlot(a, P, 1_000_000n).slot).toBe(999);
+      expectErrno(() => u.registerWithSlot(a + P, P, 1_000_001n), 'ENOSPC');
+      // One invalidation bumps every slot once.
+      m.madvise(0, PAGE, native.MADV_DONTNEED);
+      const mapped = native.mmap(u.fd, SLOT_BYTES, native.PROT_READ, native.MAP_SHARED, PAGE);
+      const slots = new BigUint64Array(mapped.buffer);
+      for (let i = 0; i < MAX_SLOTS; i++) {
+        const want = i === 999 ? 2n : 1n; // slot 999 was bumped by its unregister
+        if (slots[i] !== want) expect([i, slots[i]]).toEqual([i, want]);
+      }
+      mapped.unmap(); // a mapping pins the fd's context past close()
+      expect(u.drain().events).toHaveLength(MAX_SLOTS + 1);
+      m.unmap();
+      // close() frees them all (afterEach checks).
+    });
+
+    it('maps the slot array read-only for good, after the generation page', () => {
+      u.exchangeFeatures(FEATURE_REGION_GENERATION);
+      const m = anon(1);
+      const w = u.registerWithSlot(m.address, P, 1n);
+      m.madvise(0, PAGE, native.MADV_DONTNEED);
+      // Offset 0, the whole thing: generation page, then the slots.
+      const all = native.mmap(u.fd, PAGE + SLOT_BYTES, native.PROT_READ, native.MAP_SHARED);
+      const v = new BigUint64Array(all.buffer);
+      expect(v[0]).toBe(u.generation);
+      expect(v[PAGE / 8 + w.slot]).toBe(1n);
+      expectErrno(() => all.mprotect(0, PAGE + SLOT_BYTES, native.PROT_READ | native.PROT_WRITE), 'EACCES');
+      expectErrno(() => all.mprotect(PAGE, PAGE, native.PROT_READ | native.PROT_WRITE), 'EACCES');
+      all.unmap();
+      // Any page range inside it, and the one-page generation mapping as before.
+      const last = native.mmap(u.fd, PAGE, native.PROT_READ, native.MAP_SHARED, SLOT_BYTES);
+      expect(new BigUint64Array(last.buffer)[0]).toBe(0n);
+      last.unmap();
+      const gen = native.mmap(u.fd, PAGE, native.PROT_READ, native.MAP_SHARED);
+      expect(new BigUint64Array(gen.buffer)[0]).toBe(u.generation);
+      gen.unmap();
+      expectErrno(() => native.mmap(u.fd, PAGE, native.PROT_READ | native.PROT_WRITE, native.MAP_PRIVATE, PAGE), 'EPERM');
+      expectErrno(() => native.mmap(u.fd, PAGE, native.PROT_READ, native.MAP_SHARED, PAGE + SLOT_BYTES), 'EINVAL');
+      expectErrno(() => native.mmap(u.fd, 2 * PAGE, native.PROT_READ, native.MAP_SHARED, SLOT_BYTES), 'EINVAL');
+      expectErrno(() => native.mmap(u.fd, PAGE + SLOT_BYTES + PAGE, native.PROT_READ, native.MAP_SHARED), 'EINVAL');
+      m.unmap();
+    });
+
+    it('keeps the slot array readable after close while mapped', () => {
+      const v = Ummunotify.open();
+      v.exchangeFeatures(FEATURE_REGION_GENERATION);
+      const m = anon(1);
+      const w = v.registerWithSlot(m.address, P, 1n);
+      m.madvise(0, PAGE, native.MADV_DONTNEED);
+      const slots = native.mmap(v.fd, SLOT_BYTES, native.PROT_READ, native.MAP_SHARED, PAGE);
+      v.close();
+      expect(w.generation).toBe(0n); // the client's view is gone
+      // The mapping pins the file: the context lives until it is unmapped.
+      expect(stats().contexts).toBe(baseline.contexts + 2);
+      expect(new BigUint64Array(slots.buffer)[w.slot]).toBe(1n);
+      slots.unmap();
+      expect(stats().contexts).toBe(baseline.contexts + 1);
+      m.unmap();
+    });
+
+    it('keeps a RegistrationCache coherent with one slot load per hit', () => {
+      u.exchangeFeatures(FEATURE_REGION_GENERATION);
+      const m = anon(16);
+      const base = Number(m.address);
+      let drains = 0;
+      const source: InvalidationSource = {
+        get generation() {
+          return u.generation;
+        },
+        drain: () => {
+          drains++;
+          return u.drain();
+        },
+        register: (addr, len, cookie) => u.register(addr, len, cookie),
+        unregister: (cookie) => u.unregister(cookie),
+        regionGenerationEnabled: true,
+        registerWithSlot: (addr, len, cookie) => u.registerWithSlot(addr, len, cookie),
+      };
+      let registrations = 0;
+      const cache = new RegistrationCache<number>({
+        source,
+        alignment: PAGE,
+        register: () => ++registrations,
+        deregister: () => {},
+      });
+      const e1 = cache.acquire(base, 4 * PAGE);
+      const e2 = cache.acquire(base + 8 * PAGE, PAGE);
+      cache.release(e1);
+      cache.release(e2);
+      m.madvise(9 * PAGE, PAGE, native.MADV_DONTNEED); // next to e2, hits nothing
+      m.madvise(8 * PAGE, PAGE, native.MADV_DONTNEED); // e2 only
+      const d0 = drains;
+      const hit = cache.acquire(base + PAGE, PAGE);
+      expect(hit).toBe(e1); // e2's invalidation did not cost e1's hit a drain
+      expect(drains).toBe(d0);
+      const e2b = cache.acquire(base + 8 * PAGE, PAGE);
+      expect(e2b).not.toBe(e2);
+      expect(e2.valid).toBe(false);
+      expect(drains).toBe(d0 + 1);
+      expect(registrations).toBe(3);
+      cache.release(hit);
+      cache.release(e2b);
+      cache.close();
+      expect(cache.size).toBe(0);
+      m.unmap();
+    });
+  });
 });
+

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Kernel-test helper for what Node cannot do directly: SIGIO (fasync), a
- * blocking read() woken by an invalidation, and a read() into a bad buffer
- * (EFAULT) that must not lose events. Built and run by ../syscalls.test.ts
+ * blocking read() woken by an invalidation, a read() into a bad buffer
+ * (EFAULT) that must not lose events, and a REGISTER_REGION_SLOT whose slot
+ * cannot be written back (EFAULT: the region is taken back). Built and run by ../syscalls.test.ts
  * inside the VM. Prints "ok <name>" or "FAIL <name> ..." per check; exits
  * non-zero on any failure.
  */
@@ -51,6 +52,41 @@ static int reg(int fd, void *p, size_t len, __u64 cookie)
 	};
 
 	return ioctl(fd, UMMUNOTIFY_REGISTER_REGION, &r);
+}
+
+/*
+ * REGISTER_REGION_SLOT with the argument in a read-only page: the kernel
+ * reads it, registers, cannot write the slot back, and must take the
+ * region back (EFAULT; the cookie is free again, the slot bumped and free).
+ */
+static void check_slot_efault(int fd)
+{
+	struct ummunotify_register_slot_ioctl *ro, arg = { 0 };
+	__u32 feat = UMMUNOTIFY_FEATURE_REGION_GENERATION;
+	volatile __u64 *slots;
+	int ret;
+
+	CHECK("slot feature",
+	      ioctl(fd, UMMUNOTIFY_EXCHANGE_FEATURES, &feat) == 0 &&
+	      feat == UMMUNOTIFY_FEATURE_REGION_GENERATION);
+	ro = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ro->start = (unsigned long)mem;
+	ro->end = ro->start + page;
+	ro->user_cookie = 7;
+	mprotect(ro, page, PROT_READ);
+	ret = ioctl(fd, UMMUNOTIFY_REGISTER_REGION_SLOT, ro);
+	CHECK("slot efault", ret == -1 && errno == EFAULT);
+
+	slots = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, page);
+	arg = *ro;
+	arg.slot = 0xcccccccc;
+	ret = ioctl(fd, UMMUNOTIFY_REGISTER_REGION_SLOT, &arg);
+	/* Cookie 7 was free again; slot 0 was bumped when taken back. */
+	CHECK("slot taken back", slots != MAP_FAILED && ret == 0 &&
+	      arg.slot == 0 && slots[0] == 1);
+	munmap((void *)slots, page);
+	munmap(ro, page);
 }
 
 static void *invalidate_later(void *arg)
@@ -113,6 +149,8 @@ int main(void)
 	CHECK("poll empty", poll(&pfd, 1, 0) == 0);
 	n = read(fd, ev, sizeof(ev));
 	CHECK("eagain", n == -1 && errno == EAGAIN);
+
+	check_slot_efault(fd);
 
 	close(fd);
 	return fails ? 1 : 0;
