@@ -312,12 +312,15 @@ struct watch_notification_filter {
 /*
  * IOC_WATCH_QUEUE_SET_FILTER: arg: struct watch_notification_filter *
  * (variable size). Set or (NULL) clear the filter. EINVAL for a bad count,
- * type or reserved field.
+ * type or reserved field, info_filter bits outside info_mask, or
+ * WATCH_INFO_LENGTH in info_mask.
  */
 #define IOC_WATCH_QUEUE_SET_FILTER	_IO('W', 0x61)
 /*
  * IOC_WATCH_QUEUE_ADD_WATCH: Watch a source under an id. EEXIST for an id in
- * use, EINVAL for a bad type, id or flags, ENOSPC past MAX_WATCHES.
+ * use, EINVAL for a bad type, id or flags, ENOSPC past MAX_WATCHES or past
+ * the per-user limit (module parameter kchan.wq_max_user_watches, default
+ * 8192).
  */
 #define IOC_WATCH_QUEUE_ADD_WATCH	_IOW('W', 0x62, struct watch_queue_watch)
 /*

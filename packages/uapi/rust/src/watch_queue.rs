@@ -453,10 +453,11 @@ const _: () = assert!(core::mem::offset_of!(WatchNotificationFilter, filters) ==
 /// [MIN_PAGES, MAX_PAGES]. Once only (EBUSY); charged to RLIMIT_MEMLOCK (ENOMEM/EPERM).
 pub const IOC_WATCH_QUEUE_SET_SIZE: core::ffi::c_ulong = 0x5760;
 /// `_IOC(none, 'W', 0x61, 0)`: Set or (NULL) clear the filter. EINVAL for a bad count, type or
-/// reserved field.
+/// reserved field, info_filter bits outside info_mask, or WATCH_INFO_LENGTH in info_mask.
 pub const IOC_WATCH_QUEUE_SET_FILTER: core::ffi::c_ulong = 0x5761;
 /// `_IOC(write, 'W', 0x62, 16)`: Watch a source under an id. EEXIST for an id in use, EINVAL for a
-/// bad type, id or flags, ENOSPC past MAX_WATCHES.
+/// bad type, id or flags, ENOSPC past MAX_WATCHES or past the per-user limit (module parameter
+/// kchan.wq_max_user_watches, default 8192).
 pub const IOC_WATCH_QUEUE_ADD_WATCH: core::ffi::c_ulong = 0x4010_5762;
 /// `_IOC(write, 'W', 0x63, 4)`: Remove the watch with this id (ENOENT if none) and post a
 /// META/REMOVAL entry.

@@ -786,12 +786,14 @@ export function encodeWatchNotificationFilter(view: DataView, offset: number, va
 export const IOC_WATCH_QUEUE_SET_SIZE = 0x5760;
 /**
  * IOC_WATCH_QUEUE_SET_FILTER = _IOC(none, 'W', 0x61, 0): Set or (NULL) clear the filter. EINVAL
- * for a bad count, type or reserved field.
+ * for a bad count, type or reserved field, info_filter bits outside info_mask, or
+ * WATCH_INFO_LENGTH in info_mask.
  */
 export const IOC_WATCH_QUEUE_SET_FILTER = 0x5761;
 /**
  * IOC_WATCH_QUEUE_ADD_WATCH = _IOC(write, 'W', 0x62, 16): Watch a source under an id. EEXIST for
- * an id in use, EINVAL for a bad type, id or flags, ENOSPC past MAX_WATCHES.
+ * an id in use, EINVAL for a bad type, id or flags, ENOSPC past MAX_WATCHES or past the per-user
+ * limit (module parameter kchan.wq_max_user_watches, default 8192).
  */
 export const IOC_WATCH_QUEUE_ADD_WATCH = 0x40105762;
 /**
