@@ -17,8 +17,9 @@
  *       every accepted message got exactly one callback.
  *   ummu [--threads N] [--iters N]
  *       threads map, register, invalidate (munmap / mprotect / MADV_DONTNEED)
- *       and remap memory in parallel; a reader drains events. Every region
- *       invalidated while registered must show up as an INVAL event.
+ *       and unmap memory in parallel; a reader drains events. Every region
+ *       invalidated while registered must show up as an INVAL event (within
+ *       10 s); then its thread unregisters it.
  *   cycles [--n N] [--regions N]
  *       N open/size/map/close cycles per device and N region
  *       register/unregister cycles (as an unprivileged user, so ring pages
@@ -570,6 +571,17 @@ static void *ummu_worker(void *arg)
 		invalidated[c] = 1;
 		if (p)
 			munmap(p, len);
+		/*
+		 * Wait (up to 10 s) for the reader to see the event, then
+		 * unregister: live regions stay ~ one per thread, so an
+		 * invalidation does not hit thousands of stale regions.
+		 */
+		for (int w = 0; w < 10000 && !__atomic_load_n(&seen[c], __ATOMIC_RELAXED); w++)
+			usleep(1000);
+		uint64_t cookie = (uint64_t)c;
+
+		if (ioctl(ummu_fd, UMMUNOTIFY_UNREGISTER_REGION, &cookie) < 0)
+			CHECK(0, "UNREGISTER %ld: %s", c, strerror(errno));
 	}
 	return NULL;
 }
@@ -606,10 +618,6 @@ static int run_ummu(int argc, char **argv)
 			if (!seen[c])
 				missing++;
 		}
-		uint64_t cookie = (uint64_t)c;
-
-		CHECK(ioctl(ummu_fd, UMMUNOTIFY_UNREGISTER_REGION, &cookie) == 0,
-		      "UNREGISTER %ld: %s", c, strerror(errno));
 	}
 	CHECK(missing == 0, "%ld of %ld invalidated regions never got an INVAL event", missing, inval);
 	close(ummu_fd);
