@@ -14,6 +14,7 @@
  *                                a softirq one on PREEMPT_RT, where kue must
  *                                not be called from hard irq context)
  *   kue recall <seq>             kue_recall_event(seq)
+ *   kue recall-all               kue_recall_all() of this module's callback
  *   kue kfree-fail               failed KUE_KFREE sends: with bad flags the
  *                                buffer stays ours (status nocopy=, unknown=
  *                                errnos, intact=1 if unchanged); with good
@@ -343,6 +344,11 @@ int kchan_test_kue_cmd(char *args)
 		return test_kue_count();
 	if (!strcmp(cmd, "kfree-fail"))
 		return test_kue_kfree_fail();
+	if (!strcmp(cmd, "recall-all")) {
+		kue_recall_all(test_kue_delivered);
+		kchan_test_status("recalled");
+		return 0;
+	}
 	if (!strcmp(cmd, "reset")) {
 		kue_flush_delivered();
 		atomic64_set(&test_kue_cb_delivered, 0);

@@ -2,8 +2,12 @@
 // late openers, recall, EFBIG and buffer growth, the memory bound's exact
 // loss counts, readers coming and going during sends, atomic-context sends,
 // and no leak.
-import { spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { closeSync, readSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { KUE_IOC_INFO, _IOR, _IOW } from '@kchan/uapi';
@@ -329,6 +333,51 @@ describe.skipIf(!inVm)(`kue on the real kernel (${inVm ? 'VM' : SKIP_REASON})`, 
       }
     } finally {
       r.close();
+    }
+  });
+
+  it('kue_recall_all() does not wait for a read() stuck in a fault on a copied message', async () => {
+    // The reader's buffer is a missing userfaultfd page: its read() blocks in
+    // copy_to_user() until we resolve the fault.
+    const bin = join(tmpdir(), `kue_uffd_read-${process.pid}`);
+    const src = fileURLToPath(new URL('./c/kue_uffd_read.c', import.meta.url));
+    execFileSync('gcc', ['-O2', '-Wall', '-Werror', '-pthread', src, '-o', bin]);
+    const child = spawn(bin, [], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+    const next = async (): Promise<string> => String((await lines.next()).value);
+    let released = false;
+    const release = (): void => {
+      if (!released) child.stdin!.write('release\n');
+      released = true;
+    };
+    try {
+      expect(await next()).toBe('open');
+      const before = counts();
+      kcmd('kue send 1 64');
+      child.stdin!.write('go\n');
+      expect(await next()).toBe('fault');
+      // Before the fix, recall-all waited for that read(): run it in a child
+      // process and resolve the fault after 10 s at the latest, so a
+      // regression fails instead of hanging.
+      const t0 = performance.now();
+      const recall = new Promise<number>((res, rej) => {
+        execFile('sh', ['-c', 'printf "kue recall-all" > /dev/kchan_test'], (err) =>
+          err ? rej(err) : res(performance.now() - t0),
+        );
+      });
+      const timer = setTimeout(release, 10_000);
+      const ms = await recall;
+      clearTimeout(timer);
+      expect(released).toBe(false);
+      expect(ms).toBeLessThan(10_000);
+      release();
+      expect(await next()).toMatch(/^read \d+$/);
+      const after = counts();
+      expect(after.cb_recalled - before.cb_recalled).toBe(1n);
+    } finally {
+      release();
+      child.stdin!.end();
+      await new Promise((res) => (child.exitCode !== null ? res(null) : child.once('exit', res)));
     }
   });
 
