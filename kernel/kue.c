@@ -376,6 +376,7 @@ s64 kue_send_event(const void *payload, size_t size, unsigned int flags,
 	msg->size = size;
 	msg->flags = flags;
 	msg->status = KUE_QUEUED;
+	msg->called = false;
 	msg->delivered = delivered;
 	msg->priv = priv;
 	if (flags & (KUE_KFREE | KUE_NOCOPY)) {
