@@ -89,6 +89,14 @@ mount -t debugfs debugfs $R/sys/kernel/debug 2>/dev/null
 mkdir -p $R/run/kchan-vm/results $R/run/kchan-vm/modules
 mount --bind /results $R/run/kchan-vm/results
 cp /mod/kchan/*.ko /mod/extra/*.ko $R/run/kchan-vm/modules/ 2>/dev/null
+# A kernel whose modules the host does not have (the debug kernel): install
+# the shipped extra modules (dummy) into the overlay so `modprobe dummy` works.
+KVER=$(uname -r)
+if [ $OVERLAY = 1 ] && [ ! -e $R/lib/modules/$KVER/modules.dep ]; then
+	mkdir -p $R/lib/modules/$KVER/extra
+	cp /mod/extra/*.ko $R/lib/modules/$KVER/extra/ 2>/dev/null
+	chroot $R /sbin/depmod $KVER 2>/dev/null || say "depmod $KVER failed"
+fi
 hostname kchan-vm
 
 say "taint boot=$TAINT_BOOT loaded=$TAINT_LOADED overlay=$OVERLAY"
