@@ -100,12 +100,13 @@ struct ummu_region {
 	u64			subtree_last;	/* interval tree augmentation */
 	struct rb_node		cookie_node;	/* ctx->by_cookie */
 	u64			cookie;
+	u64			id;		/* unique per fd, unlike cookies */
 	u32			slot;		/* or UMMU_NO_SLOT */
 	/* Pending event: on ctx->dirty iff pending; hint is [hint_start, hint_end). */
+	bool			pending;
 	struct list_head	dirty;
 	u64			hint_start;
 	u64			hint_end;
-	bool			pending;
 };
 
 struct ummu_ctx {
@@ -117,6 +118,7 @@ struct ummu_ctx {
 	struct rb_root		by_cookie;	/* lock */
 	struct list_head	dirty;		/* lock: regions with an event */
 	unsigned long		nregions;	/* lock */
+	u64			last_id;	/* lock: last region id given */
 	u64			generation;	/* lock: kernel copy of *gen */
 	bool			mm_released;	/* lock: mm exited */
 	u32			features;	/* lock: enabled features */
@@ -428,12 +430,13 @@ static bool ummu_has_pending(struct ummu_ctx *ctx)
 }
 
 /*
- * Take up to @max pending events off the dirty list into @ev; returns how
- * many, and the generation they are current for in @gen.
+ * Take up to @max pending events off the dirty list into @ev, and their
+ * regions' ids into @ids; returns how many, and the generation they are
+ * current for in @gen.
  */
 static size_t ummu_take_events(struct ummu_ctx *ctx,
-			       struct ummunotify_event *ev, size_t max,
-			       u64 *gen)
+			       struct ummunotify_event *ev, u64 *ids,
+			       size_t max, u64 *gen)
 {
 	struct ummu_region *r;
 	size_t n = 0;
@@ -448,6 +451,7 @@ static size_t ummu_take_events(struct ummu_ctx *ctx,
 		ev[n].hint_start = r->hint_start;
 		ev[n].hint_end = r->hint_end;
 		ev[n].user_cookie_counter = r->cookie;
+		ids[n] = r->id;
 		n++;
 	}
 	*gen = ctx->generation;
@@ -458,18 +462,20 @@ static size_t ummu_take_events(struct ummu_ctx *ctx,
 /*
  * The copy to user space failed: give the events back to their regions,
  * at the head of the queue and in their order, so nothing is lost. A
- * region unregistered meanwhile has lost its event anyway; one that was
- * invalidated again merges the hints.
+ * region unregistered meanwhile has lost its event anyway, even if its
+ * cookie was registered again (the new region has another id); one that
+ * was invalidated again merges the hints.
  */
 static void ummu_put_back_events(struct ummu_ctx *ctx,
-				 const struct ummunotify_event *ev, size_t n)
+				 const struct ummunotify_event *ev,
+				 const u64 *ids, size_t n)
 {
 	struct ummu_region *r;
 
 	spin_lock(&ctx->lock);
 	while (n--) {
 		r = ummu_find_cookie(ctx, ev[n].user_cookie_counter);
-		if (!r)
+		if (!r || r->id != ids[n])
 			continue;
 		if (r->pending) {
 			r->hint_start = min(r->hint_start, ev[n].hint_start);
@@ -497,7 +503,7 @@ static ssize_t ummunotify_read(struct file *file, char __user *buf,
 	struct ummu_ctx *ctx = file->private_data;
 	struct ummunotify_event *ev;
 	size_t max, n;
-	u64 gen;
+	u64 gen, *ids;
 	int ret;
 
 	ret = ummu_check_mm(ctx);
@@ -507,9 +513,11 @@ static ssize_t ummunotify_read(struct file *file, char __user *buf,
 		return -EINVAL;
 	max = min_t(size_t, count / sizeof(*ev), UMMU_READ_BATCH);
 
-	ev = kmalloc_array(max, sizeof(*ev), GFP_KERNEL);
+	/* The events, then their regions' ids (for putting them back). */
+	ev = kmalloc_array(max, sizeof(*ev) + sizeof(*ids), GFP_KERNEL);
 	if (!ev)
 		return -ENOMEM;
+	ids = (u64 *)(ev + max);
 
 	for (;;) {
 		if (!ummu_has_pending(ctx)) {
@@ -522,7 +530,7 @@ static ssize_t ummunotify_read(struct file *file, char __user *buf,
 			if (ret)
 				goto out;
 		}
-		n = ummu_take_events(ctx, ev, max - 1, &gen);
+		n = ummu_take_events(ctx, ev, ids, max - 1, &gen);
 		/* Lost a race with another reader, or no room for INVAL. */
 		if (n || max == 1 || READ_ONCE(ctx->mm_released))
 			break;
@@ -535,7 +543,7 @@ static ssize_t ummunotify_read(struct file *file, char __user *buf,
 	ev[n].user_cookie_counter = gen;
 
 	if (copy_to_user(buf, ev, (n + 1) * sizeof(*ev))) {
-		ummu_put_back_events(ctx, ev, n);
+		ummu_put_back_events(ctx, ev, ids, n);
 		ret = -EFAULT;
 		goto out;
 	}
@@ -582,8 +590,10 @@ static struct page *ummu_map_page(struct ummu_ctx *ctx, u64 *slots,
  * The mapping: page 0 is the generation page; with REGION_GENERATION
  * enabled, UMMU_SLOT_PAGES slot pages follow (any page range of them may
  * be mapped). Read-only for good (VM_WRITE refused, VM_MAYWRITE cleared so
- * mprotect() cannot add it). Not inherited by fork children, which cannot
- * use the fd anyway.
+ * mprotect() cannot add it). VM_DONTCOPY keeps it from fork children by
+ * default; madvise(MADV_DOFORK) can clear that (the vma is not VM_IO), and
+ * then a child shares the same read-only view of the counters, which is
+ * harmless: it cannot use the fd (-EIO) nor write the pages.
  */
 static int ummunotify_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -675,7 +685,8 @@ static int ummu_add_region(struct ummu_ctx *ctx, u64 start, u64 end,
 	struct ummu_region *r;
 	int ret = 0;
 
-	r = kmem_cache_zalloc(ummu_region_cache, GFP_KERNEL_ACCOUNT);
+	/* The cache is SLAB_ACCOUNT: charged to the memcg without __GFP_ACCOUNT. */
+	r = kmem_cache_zalloc(ummu_region_cache, GFP_KERNEL);
 	if (!r)
 		return -ENOMEM;
 	r->start = start;
@@ -696,6 +707,7 @@ static int ummu_add_region(struct ummu_ctx *ctx, u64 start, u64 end,
 	else if (!ummu_insert_cookie(ctx, r))
 		ret = -EEXIST;
 	if (!ret) {
+		r->id = ++ctx->last_id;
 		if (slot) {
 			r->slot = ummu_slot_get(ctx);
 			*slot = r->slot;
