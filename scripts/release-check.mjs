@@ -11,7 +11,7 @@
 //
 // Nothing is published. Exit status 0 when every check passes.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -117,6 +117,23 @@ const LAYERS = {
 };
 const storeDir = run('pnpm', ['store', 'path'], { cwd: root }).trim();
 
+// Third-party runtime dependencies (node-gyp-build) come from the workspace's
+// own installed copies, packed like ours: `pnpm install --offline` needs
+// registry metadata in its cache for anything it must resolve by version,
+// and a fresh machine that only ran `pnpm install --frozen-lockfile` has none.
+const thirdParty = {};
+for (const { dir, pkg } of packages) {
+  for (const [dep, range] of Object.entries(pkg.dependencies ?? {})) {
+    if (dep.startsWith('@kchan/') || dep === 'kchan' || thirdParty[dep]) continue;
+    const depDir = realpathSync(join(dir, 'node_modules', dep));
+    const depPkg = JSON.parse(readFileSync(join(depDir, 'package.json'), 'utf8'));
+    if (depPkg.version !== range) fail(`${pkg.name}: ${dep} is pinned to ${range} but ${depPkg.version} is installed`);
+    if (Object.keys(depPkg.dependencies ?? {}).length) fail(`${dep} has dependencies of its own: pack them too`);
+    const out = run('npm', ['pack', depDir, '--pack-destination', tarballs, '--ignore-scripts', '--silent'], { cwd: work });
+    thirdParty[dep] = `file:${join(tarballs, out.trim().split('\n').at(-1))}`;
+  }
+}
+
 console.log('\ninstalling each layer alone from the tarballs (offline)');
 for (const [name, deps] of Object.entries(LAYERS)) {
   const project = join(work, `use-${name.replace(/[@/]/g, '_')}`);
@@ -125,7 +142,11 @@ for (const [name, deps] of Object.entries(LAYERS)) {
   const dependencies = Object.fromEntries(wanted.map((n) => [n, `file:${packed.get(n)}`]));
   writeFileSync(
     join(project, 'package.json'),
-    JSON.stringify({ name: 'consumer', private: true, type: 'commonjs', dependencies, pnpm: { overrides: dependencies } }, null, 2),
+    JSON.stringify(
+      { name: 'consumer', private: true, type: 'commonjs', dependencies, pnpm: { overrides: { ...dependencies, ...thirdParty } } },
+      null,
+      2,
+    ),
   );
   try {
     run('pnpm', ['install', '--offline', '--store-dir', storeDir, '--config.confirmModulesPurge=false'], { cwd: project });
