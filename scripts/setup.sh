@@ -2,7 +2,9 @@
 # Install what kchan needs on a Debian 12 machine with Node 20 (idempotent):
 # QEMU and Debian's 6.1 and 6.12 kernels + headers for the VM, a compiler
 # for the module and the addon, rustc for the layout proof, pnpm at the
-# pinned version, and the workspace's dependencies. Run as root.
+# pinned version, and the workspace's dependencies; Debian's 6.1 kernel
+# source and its build dependencies for the debug (KASAN/lockdep/kmemleak)
+# kernel of the stress floor. Run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +14,8 @@ log() { printf '== %s\n' "$*" >&2; }
 # boots with kchan's own initramfs, and the hooks cost a minute and a half.
 APT_PKGS=(qemu-system-x86 linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
-	busybox-static cpio xz-utils kmod make gcc g++ libc6-dev python3)
+	busybox-static cpio xz-utils kmod make gcc g++ libc6-dev python3
+	linux-source-6.1 bc bison flex libssl-dev libelf-dev dwarves)
 missing=()
 for p in "${APT_PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
