@@ -40,8 +40,16 @@
  * Events. A region has at most one pending event (it sits on ctx->dirty);
  * further invalidations widen its hint, so the queue is bounded by the
  * region count, itself bounded by UMMUNOTIFY_MAX_REGIONS per fd; nothing is
- * ever dropped while its region exists. Region memory is charged to the
- * opener's memory cgroup (GFP_KERNEL_ACCOUNT).
+ * ever dropped while its region exists.
+ *
+ * Memory. Regions (a SLAB_ACCOUNT cache) and the slot array are charged to
+ * the opener's memory cgroup and, unless the opener has CAP_IPC_LOCK, to
+ * its user_struct->locked_vm against RLIMIT_MEMLOCK, as io_uring and
+ * watch_queue charge their pinned pages: so one user cannot pin more
+ * kernel memory than it could mlock(), however many fds or processes it
+ * has. Each fd counts its bytes and charges whole pages as the count
+ * crosses page boundaries (-ENOMEM past the limit); unregistering and
+ * release uncharge them.
  *
  * Slots (UMMUNOTIFY_FEATURE_REGION_GENERATION, kdreg2-style). Once the
  * feature is enabled the fd has an array of UMMUNOTIFY_MAX_SLOTS u64
@@ -60,6 +68,8 @@
  * (migration, reclaim, KSM) back off from pages pinned after registration.
  */
 #include <linux/bitmap.h>
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/interval_tree_generic.h>
 #include <linux/miscdevice.h>
@@ -69,6 +79,8 @@
 #include <linux/poll.h>
 #include <linux/rbtree.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/user.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
@@ -92,6 +104,9 @@
 #define UMMU_SLOT_PAGES		(UMMU_SLOT_BYTES >> PAGE_SHIFT)
 #define UMMU_NO_SLOT		U32_MAX
 static_assert(UMMU_SLOT_BYTES % PAGE_SIZE == 0);
+/* What enabling REGION_GENERATION charges: the slot array and its bitmap. */
+#define UMMU_SLOT_MEM		(UMMU_SLOT_BYTES + \
+				 BITS_TO_LONGS(UMMUNOTIFY_MAX_SLOTS) * sizeof(long))
 
 struct ummu_region {
 	struct rb_node		it_node;	/* ctx->by_range */
@@ -132,6 +147,11 @@ struct ummu_ctx {
 	unsigned long		*slot_map;	/* lock: slots in use */
 	unsigned int		nslots;		/* lock */
 
+	/* Memory accounting: see Memory above. */
+	struct user_struct	*user;		/* charged; NULL: CAP_IPC_LOCK */
+	unsigned long		mem_bytes;	/* lock: regions + slot array */
+	unsigned long		mem_pages;	/* lock: charged for mem_bytes */
+
 	wait_queue_head_t	wq;		/* readers, poll */
 	struct fasync_struct	*fasync;	/* SIGIO */
 };
@@ -158,6 +178,46 @@ EXPORT_SYMBOL_GPL(kchan_ummunotify_stats);
 static inline struct ummu_ctx *mn_to_ctx(struct mmu_notifier *mn)
 {
 	return container_of(mn, struct ummu_ctx, mn);
+}
+
+/* Memory accounting (see Memory above) */
+
+/*
+ * Count @bytes more for @ctx, charging the opener for the whole pages they
+ * add; -ENOMEM (and nothing counted) if that takes it past RLIMIT_MEMLOCK.
+ */
+static int ummu_charge(struct ummu_ctx *ctx, unsigned long bytes)
+{
+	unsigned long pages, limit, cur, new;
+
+	lockdep_assert_held(&ctx->lock);
+	pages = DIV_ROUND_UP(ctx->mem_bytes + bytes, PAGE_SIZE) - ctx->mem_pages;
+	if (pages && ctx->user) {
+		limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+		cur = atomic_long_read(&ctx->user->locked_vm);
+		do {
+			new = cur + pages;
+			if (new > limit)
+				return -ENOMEM;
+		} while (!atomic_long_try_cmpxchg(&ctx->user->locked_vm,
+						  &cur, new));
+	}
+	ctx->mem_bytes += bytes;
+	ctx->mem_pages += pages;
+	return 0;
+}
+
+/* Count @bytes fewer, uncharging the whole pages no longer needed. */
+static void ummu_uncharge(struct ummu_ctx *ctx, unsigned long bytes)
+{
+	unsigned long pages;
+
+	lockdep_assert_held(&ctx->lock);
+	ctx->mem_bytes -= bytes;
+	pages = ctx->mem_pages - DIV_ROUND_UP(ctx->mem_bytes, PAGE_SIZE);
+	ctx->mem_pages -= pages;
+	if (pages && ctx->user)
+		atomic_long_sub(pages, &ctx->user->locked_vm);
 }
 
 /* Region helpers */
@@ -262,6 +322,7 @@ static void ummu_remove_locked(struct ummu_ctx *ctx, struct ummu_region *r)
 	if (r->pending)
 		list_del(&r->dirty);
 	ctx->nregions--;
+	ummu_uncharge(ctx, sizeof(*r));
 	if (r->slot != UMMU_NO_SLOT) {
 		ummu_bump_slot(ctx, r->slot);
 		__clear_bit(r->slot, ctx->slot_map);
@@ -364,6 +425,9 @@ static int ummunotify_open(struct inode *inode, struct file *file)
 	/* Our own reference: keeps the pointer unique for the EIO check. */
 	ctx->mm = current->mm;
 	mmgrab(ctx->mm);
+	/* As io_uring: CAP_IPC_LOCK, checked once at open, is never charged. */
+	if (!ns_capable_noaudit(&init_user_ns, CAP_IPC_LOCK))
+		ctx->user = get_uid(current_user());
 	ctx->mn.ops = &ummu_mn_ops;
 	ret = mmu_notifier_register(&ctx->mn, ctx->mm);
 	if (ret)
@@ -374,6 +438,8 @@ static int ummunotify_open(struct inode *inode, struct file *file)
 	return 0;
 
 err_mm:
+	if (ctx->user)
+		free_uid(ctx->user);
 	mmdrop(ctx->mm);
 	__free_page(ctx->gen_page);
 err_ctx:
@@ -402,6 +468,11 @@ static int ummunotify_release(struct inode *inode, struct file *file)
 			cond_resched();
 	}
 	atomic_long_sub(n, &ummu_live_regions);
+	/* Everything charged goes at once: regions and slot array. */
+	if (ctx->user) {
+		atomic_long_sub(ctx->mem_pages, &ctx->user->locked_vm);
+		free_uid(ctx->user);
+	}
 
 	mmdrop(ctx->mm);
 	/* No mapping is left: each pins the file. */
@@ -640,6 +711,7 @@ static long ummu_ioctl_exchange_features(struct ummu_ctx *ctx,
 	u64 *slots = NULL;
 	bool have;
 	u32 wanted;
+	int ret = 0;
 
 	if (get_user(wanted, uarg))
 		return -EFAULT;
@@ -661,17 +733,24 @@ static long ummu_ioctl_exchange_features(struct ummu_ctx *ctx,
 
 	spin_lock(&ctx->lock);
 	if (slots && !ctx->slots) {
-		ctx->slots = slots;
-		ctx->slot_map = map;
-		slots = NULL;
-		map = NULL;
+		ret = ummu_charge(ctx, UMMU_SLOT_MEM);
+		if (!ret) {
+			ctx->slots = slots;
+			ctx->slot_map = map;
+			slots = NULL;
+			map = NULL;
+		}
 	}
-	ctx->features |= wanted;
-	wanted = ctx->features;
+	if (!ret) {
+		ctx->features |= wanted;
+		wanted = ctx->features;
+	}
 	spin_unlock(&ctx->lock);
 
 	vfree(slots);
 	bitmap_free(map);
+	if (ret)
+		return ret;
 	return put_user(wanted, uarg);
 }
 
@@ -706,6 +785,10 @@ static int ummu_add_region(struct ummu_ctx *ctx, u64 start, u64 end,
 		ret = -ENOSPC;
 	else if (!ummu_insert_cookie(ctx, r))
 		ret = -EEXIST;
+	if (!ret && ummu_charge(ctx, sizeof(*r))) {
+		rb_erase(&r->cookie_node, &ctx->by_cookie);
+		ret = -ENOMEM;
+	}
 	if (!ret) {
 		r->id = ++ctx->last_id;
 		if (slot) {

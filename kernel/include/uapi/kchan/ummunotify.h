@@ -33,7 +33,15 @@
  * it is unchanged since the last read() the reader's view is current.
  *
  * Bounds. At most UMMUNOTIFY_MAX_REGIONS regions per fd; pending events live
- * on their regions, so the event queue never overflows.
+ * on their regions, so the event queue never overflows. Region memory (about
+ * 128 bytes a region) and the slot array (8 * UMMUNOTIFY_MAX_SLOTS bytes
+ * plus a bitmap of MAX_SLOTS bits, once UMMUNOTIFY_FEATURE_REGION_GENERATION
+ * is enabled) count against the opening user's RLIMIT_MEMLOCK, in whole
+ * pages per fd, shared with every fd and process of that user (and with its
+ * io_uring and watch_queue pages): registering a region or enabling the
+ * feature past the limit fails with ENOMEM and changes nothing.
+ * Unregistering and close give the memory back. Openers with CAP_IPC_LOCK
+ * (checked at open) are not charged.
  *
  * Region generation slots (feature UMMUNOTIFY_FEATURE_REGION_GENERATION, off
  * until EXCHANGE_FEATURES enables it; enabling is for the fd's life: a later
@@ -168,13 +176,15 @@ struct ummunotify_generation {
  * UMMUNOTIFY_EXCHANGE_FEATURES: In: features the caller wants. Out: the
  * features now enabled: the requested ones this kernel offers, plus any
  * enabled earlier (they stay on). ENOMEM if the slot array cannot be
- * allocated.
+ * allocated or would take the opener past RLIMIT_MEMLOCK (nothing is enabled
+ * then).
  */
 #define UMMUNOTIFY_EXCHANGE_FEATURES	_IOWR('U', 0x01, __u32)
 /*
  * UMMUNOTIFY_REGISTER_REGION: Register a range. EINVAL for start >= end,
  * non-zero flags/reserved; EEXIST for a cookie in use; ENOSPC past
- * MAX_REGIONS; EIO from another mm.
+ * MAX_REGIONS; ENOMEM past the opener's RLIMIT_MEMLOCK (see Bounds); EIO
+ * from another mm.
  */
 #define UMMUNOTIFY_REGISTER_REGION	_IOW('U', 0x02, struct ummunotify_register_ioctl)
 /*
@@ -187,7 +197,7 @@ struct ummunotify_generation {
  * UMMUNOTIFY_REGISTER_REGION_SLOT: Register a range like REGISTER_REGION and
  * give it a generation slot (out: slot). EINVAL also when
  * UMMUNOTIFY_FEATURE_REGION_GENERATION is not enabled; ENOSPC past
- * MAX_REGIONS or with every slot taken.
+ * MAX_REGIONS or with every slot taken; ENOMEM past RLIMIT_MEMLOCK.
  */
 #define UMMUNOTIFY_REGISTER_REGION_SLOT	_IOWR('U', 0x04, struct ummunotify_register_slot_ioctl)
 

@@ -23,7 +23,13 @@ region. Load it with acquire ordering; if it is unchanged since the last read() 
 reader's view is current.
 
 Bounds. At most UMMUNOTIFY_MAX_REGIONS regions per fd; pending events live on their
-regions, so the event queue never overflows.
+regions, so the event queue never overflows. Region memory (about 128 bytes a region)
+and the slot array (8 * UMMUNOTIFY_MAX_SLOTS bytes plus a bitmap of MAX_SLOTS bits, once
+UMMUNOTIFY_FEATURE_REGION_GENERATION is enabled) count against the opening user's
+RLIMIT_MEMLOCK, in whole pages per fd, shared with every fd and process of that user
+(and with its io_uring and watch_queue pages): registering a region or enabling the
+feature past the limit fails with ENOMEM and changes nothing. Unregistering and close
+give the memory back. Openers with CAP_IPC_LOCK (checked at open) are not charged.
 
 Region generation slots (feature UMMUNOTIFY_FEATURE_REGION_GENERATION, off until
 EXCHANGE_FEATURES enables it; enabling is for the fd's life: a later call without the
@@ -177,18 +183,20 @@ assert ctypes.sizeof(UmmunotifyGeneration) == 8
 # ioctls of /dev/ummunotify
 # _IOC(readwrite, 'U', 0x1, 4): In: features the caller wants. Out: the features now
 # enabled: the requested ones this kernel offers, plus any enabled earlier (they stay
-# on). ENOMEM if the slot array cannot be allocated.
+# on). ENOMEM if the slot array cannot be allocated or would take the opener past
+# RLIMIT_MEMLOCK (nothing is enabled then).
 UMMUNOTIFY_EXCHANGE_FEATURES = 0xc0045501
 # _IOC(write, 'U', 0x2, 32): Register a range. EINVAL for start >= end, non-zero
-# flags/reserved; EEXIST for a cookie in use; ENOSPC past MAX_REGIONS; EIO from another
-# mm.
+# flags/reserved; EEXIST for a cookie in use; ENOSPC past MAX_REGIONS; ENOMEM past the
+# opener's RLIMIT_MEMLOCK (see Bounds); EIO from another mm.
 UMMUNOTIFY_REGISTER_REGION = 0x40205502
 # _IOC(write, 'U', 0x3, 8): Unregister the region with this cookie (ENOENT if none),
 # dropping its pending event; bumps its slot, if any, and frees it.
 UMMUNOTIFY_UNREGISTER_REGION = 0x40085503
 # _IOC(readwrite, 'U', 0x4, 32): Register a range like REGISTER_REGION and give it a
 # generation slot (out: slot). EINVAL also when UMMUNOTIFY_FEATURE_REGION_GENERATION is
-# not enabled; ENOSPC past MAX_REGIONS or with every slot taken.
+# not enabled; ENOSPC past MAX_REGIONS or with every slot taken; ENOMEM past
+# RLIMIT_MEMLOCK.
 UMMUNOTIFY_REGISTER_REGION_SLOT = 0xc0205504
 
 __all__ = [

@@ -21,7 +21,13 @@
 //! it with acquire ordering; if it is unchanged since the last read() the reader's view is current.
 //!
 //! Bounds. At most UMMUNOTIFY_MAX_REGIONS regions per fd; pending events live on their regions, so
-//! the event queue never overflows.
+//! the event queue never overflows. Region memory (about 128 bytes a region) and the slot array (8
+//! * UMMUNOTIFY_MAX_SLOTS bytes plus a bitmap of MAX_SLOTS bits, once
+//! UMMUNOTIFY_FEATURE_REGION_GENERATION is enabled) count against the opening user's
+//! RLIMIT_MEMLOCK, in whole pages per fd, shared with every fd and process of that user (and with
+//! its io_uring and watch_queue pages): registering a region or enabling the feature past the limit
+//! fails with ENOMEM and changes nothing. Unregistering and close give the memory back. Openers
+//! with CAP_IPC_LOCK (checked at open) are not charged.
 //!
 //! Region generation slots (feature UMMUNOTIFY_FEATURE_REGION_GENERATION, off until
 //! EXCHANGE_FEATURES enables it; enabling is for the fd's life: a later call without the bit still
@@ -228,15 +234,17 @@ const _: () = assert!(core::mem::offset_of!(UmmunotifyGeneration, counter) == 0)
 
 /// `_IOC(readwrite, 'U', 0x1, 4)`: In: features the caller wants. Out: the features now enabled:
 /// the requested ones this kernel offers, plus any enabled earlier (they stay on). ENOMEM if the
-/// slot array cannot be allocated.
+/// slot array cannot be allocated or would take the opener past RLIMIT_MEMLOCK (nothing is enabled
+/// then).
 pub const UMMUNOTIFY_EXCHANGE_FEATURES: core::ffi::c_ulong = 0xc004_5501;
 /// `_IOC(write, 'U', 0x2, 32)`: Register a range. EINVAL for start >= end, non-zero flags/reserved;
-/// EEXIST for a cookie in use; ENOSPC past MAX_REGIONS; EIO from another mm.
+/// EEXIST for a cookie in use; ENOSPC past MAX_REGIONS; ENOMEM past the opener's RLIMIT_MEMLOCK
+/// (see Bounds); EIO from another mm.
 pub const UMMUNOTIFY_REGISTER_REGION: core::ffi::c_ulong = 0x4020_5502;
 /// `_IOC(write, 'U', 0x3, 8)`: Unregister the region with this cookie (ENOENT if none), dropping
 /// its pending event; bumps its slot, if any, and frees it.
 pub const UMMUNOTIFY_UNREGISTER_REGION: core::ffi::c_ulong = 0x4008_5503;
 /// `_IOC(readwrite, 'U', 0x4, 32)`: Register a range like REGISTER_REGION and give it a generation
 /// slot (out: slot). EINVAL also when UMMUNOTIFY_FEATURE_REGION_GENERATION is not enabled; ENOSPC
-/// past MAX_REGIONS or with every slot taken.
+/// past MAX_REGIONS or with every slot taken; ENOMEM past RLIMIT_MEMLOCK.
 pub const UMMUNOTIFY_REGISTER_REGION_SLOT: core::ffi::c_ulong = 0xc020_5504;
