@@ -16,7 +16,7 @@ import { kernelsFor } from './lib/kernels.mjs';
 import { withLock } from './lib/lock.mjs';
 import { HarnessError, log, seconds } from './lib/log.mjs';
 import { openLog, runQemu } from './lib/qemu.mjs';
-import { BAD_PATTERNS, badTaint, scanLog, taintLetters } from './lib/scan.mjs';
+import { BAD_PATTERNS, FATAL_PATTERNS, badTaint, scanLog, taintLetters } from './lib/scan.mjs';
 import { requireBusybox, requireTools } from './lib/tools.mjs';
 
 const VM_DIR = dirname(fileURLToPath(import.meta.url));
@@ -184,12 +184,14 @@ async function runInVm(k, prep, opts, { command, cwd, env = {}, show, files = {}
     kernelLog.write(`${line}\n`);
     consoleLog.write(`${line}\n`);
     if (opts.verbose || BAD_PATTERNS.some((p) => line.includes(p))) log.raw(`${prefix}kernel: ${line}\n`);
+    const fatal = FATAL_PATTERNS.find((p) => line.includes(p));
+    if (fatal) qemuOpts.stopSoon?.(`"${fatal}" in the kernel log`);
   };
 
   log.step(
     `booting ${k.kver} (smp ${opts.smp}, ${opts.mem} MB${mode === 'shell' ? '' : `, timeout ${opts.timeoutS} s`})…`,
   );
-  const r = await runQemu(k, {
+  const qemuOpts = {
     initrd: prep.initrd,
     shareDir: share,
     mode,
@@ -201,7 +203,8 @@ async function runInVm(k, prep, opts, { command, cwd, env = {}, show, files = {}
     onConsole: onConsoleWrapped,
     onKernel,
     onQemuStderr: (s) => log.info(`qemu: ${s}`),
-  });
+  };
+  const r = await runQemu(k, qemuOpts);
   await Promise.all([consoleLog, kernelLog].filter(Boolean).map((s) => new Promise((res) => s.end(res))));
 
   // --- verdict ---
@@ -211,8 +214,9 @@ async function runInVm(k, prep, opts, { command, cwd, env = {}, show, files = {}
   // errors also exit 1, so the rc alone is never trusted.
   const exitcode = readIf(join(share, 'exitcode'));
   let guestRc = exitcode !== null ? Number(exitcode.trim()) : markerRc;
-  const timedOut = guestRc === null && (r.rc === 124 || r.rc === 137);
-  if (timedOut) problems.push(`timed out after ${opts.timeoutS} s (qemu killed)`);
+  const timedOut = guestRc === null && !r.stopReason && (r.rc === 124 || r.rc === 137);
+  if (guestRc === null && r.stopReason) problems.push(`stopped ${seconds(qemuOpts.fatalGraceMs ?? 20_000)} after ${r.stopReason}`);
+  else if (timedOut) problems.push(`timed out after ${opts.timeoutS} s (qemu killed)`);
   else if (guestRc === null) {
     problems.push(`the guest never reported a status (qemu rc ${r.rc}: kernel panic, qemu error or early init failure)`);
   } else if (r.rc !== Math.min(guestRc, 127) * 2 + 1) {

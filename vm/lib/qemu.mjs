@@ -85,13 +85,17 @@ export function qemuArgs(k, { initrd, shareDir, mode, smp, mem, kernelChardev })
  * Run the VM to completion.
  * batch: ttyS0 is piped to onConsole(line); ttyS1 (kernel) to onKernel(line).
  * shell: ttyS0 is the user's terminal; the kernel console goes to kernelLogFile.
- * Resolves to { rc, wallMs, timedOut }, rc being qemu's exit status.
+ * Resolves to { rc, wallMs, stopReason }, rc being qemu's exit status and
+ * stopReason set when o.stopSoon(why) (batch mode; call it from onKernel)
+ * killed the guest o.fatalGraceMs (default 20 s) after it was called.
  */
 export async function runQemu(k, o) {
   const qemu = which('qemu-system-x86_64');
   const t0 = Date.now();
   let child;
   let server = null;
+  let stopTimer = null;
+  let stopReason = null;
   if (o.mode === 'shell') {
     const args = qemuArgs(k, { ...o, kernelChardev: `file,path=${o.kernelLogFile}` });
     child = spawn(qemu, args, { stdio: 'inherit' });
@@ -130,12 +134,23 @@ export async function runQemu(k, o) {
     child.on('close', () => {
       if (err.trim()) o.onQemuStderr?.(err.trim());
     });
+    // A fatal kernel report (oops, panic) often leaves the command stuck on
+    // a lock the dead task held: stop the guest a grace period later instead
+    // of waiting for the timeout. `timeout` passes TERM on to qemu.
+    o.stopSoon = (why) => {
+      if (stopTimer) return;
+      stopTimer = setTimeout(() => {
+        stopReason = why;
+        child.kill('SIGTERM');
+      }, o.fatalGraceMs ?? 20_000);
+    };
   }
   const result = await new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => {
+      clearTimeout(stopTimer);
       const rc = code ?? 128 + 9;
-      resolve({ rc, signal, wallMs: Date.now() - t0 });
+      resolve({ rc, signal, wallMs: Date.now() - t0, stopReason });
     });
   });
   if (server) {

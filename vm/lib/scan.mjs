@@ -22,6 +22,12 @@ export const BAD_PATTERNS = [
   'Kernel panic',
 ];
 
+/**
+ * Reports after which the guest rarely finishes on its own (the task died,
+ * maybe holding locks): the harness stops the VM shortly after one.
+ */
+export const FATAL_PATTERNS = ['Oops', 'Kernel panic', 'kernel BUG', 'general protection fault', 'BUG: unable to handle'];
+
 /** Returns [{ pattern, line, context }] for each offending line. */
 export function scanLog(text) {
   const lines = text.split('\n');
