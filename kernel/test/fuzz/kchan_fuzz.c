@@ -123,6 +123,8 @@ static int want[DEV_NR] = { 1, 1, 1 };
 static uint64_t seed;
 static int test_fd = -1;
 static pthread_t threads[MAX_THREADS];
+/* Set by each worker as it returns (see the join loop in main()). */
+static atomic_int finished[MAX_THREADS];
 
 /* ------------------------------------------------------------ history */
 
@@ -1093,6 +1095,7 @@ static void *worker(void *arg)
 		else
 			op_fork();
 	}
+	atomic_store(&finished[id - 1], 1);
 	return NULL;
 }
 
@@ -1193,16 +1196,31 @@ int main(int argc, char **argv)
 			       atomic_load(&calls[DEV_KUE]));
 		fflush(stdout);
 	}
-	for (;;) {
+	/*
+	 * Wait for the workers by their own flag, not pthread_join(): a join
+	 * waits for the kernel to clear the thread's tid word at exit, and a
+	 * tryjoin loop retried threads it had already joined (undefined). Kick
+	 * the ones still in a blocking call; give up loudly after 60 s.
+	 */
+	for (unsigned int waited = 0;; waited++) {
 		int running = 0;
 
 		for (unsigned int t = 0; t < nthreads; t++)
-			if (pthread_tryjoin_np(threads[t], NULL) == EBUSY) {
+			if (!atomic_load(&finished[t])) {
 				pthread_kill(threads[t], SIGUSR1);
 				running = 1;
 			}
 		if (!running)
 			break;
+		if (waited == 3000) {
+			fprintf(stderr, "kchan_fuzz: workers still running 60 s after the last call:");
+			for (unsigned int t = 0; t < nthreads; t++)
+				if (!atomic_load(&finished[t]))
+					fprintf(stderr, " %u", t + 1);
+			fprintf(stderr, "\n");
+			dump_history();
+			_exit(3);
+		}
 		usleep(20000);
 	}
 	while (waitpid(-1, NULL, 0) > 0)
