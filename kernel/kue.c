@@ -233,6 +233,13 @@ static void kue_retire_work(struct work_struct *work)
 	spin_unlock_irqrestore(&kue.lock, flags);
 
 	list_for_each_entry_safe(msg, tmp, &done, node) {
+		/*
+		 * Off @done first: it is ours alone, but a message freed while
+		 * still linked would be a neighbour that the next unlink writes.
+		 * A message still referenced is then on no list, as the last
+		 * kue_msg_put() expects.
+		 */
+		list_del_init(&msg->node);
 		if (!msg->called && msg->delivered)
 			msg->delivered(msg->priv, msg->seq, msg->status);
 		msg->called = true;
@@ -241,7 +248,6 @@ static void kue_retire_work(struct work_struct *work)
 			bool last;
 
 			spin_lock_irqsave(&kue.lock, flags);
-			list_del_init(&msg->node);
 			last = refcount_dec_and_test(&msg->ref.refcount);
 			spin_unlock_irqrestore(&kue.lock, flags);
 			/* If not, the last kue_msg_put() retires it again. */
