@@ -45,7 +45,7 @@ options:
   --kernel K      6.1, 6.12, debug, all (= 6.1,6.12), a comma list, or a full uname -r
                   (test/build/selftest-oops: all; exec/shell: 6.12). debug = KASAN/lockdep/
                   kmemleak 6.1 built from linux-source-6.1, cached in /var/cache/kchan
-  --timeout S     kill the VM after S seconds (default 600)
+  --timeout S     kill the VM after S seconds (default 600; stress: 1800)
   --smp N         guest CPUs (default 2)
   --mem MB        guest memory (default 2048)
   --env K=V       extra environment variable for the command (repeatable)
@@ -61,7 +61,7 @@ function parseCli(argv) {
     allowPositionals: true,
     options: {
       kernel: { type: 'string' },
-      timeout: { type: 'string', default: '600' },
+      timeout: { type: 'string' },
       smp: { type: 'string', default: '2' },
       mem: { type: 'string', default: '2048' },
       env: { type: 'string', multiple: true, default: [] },
@@ -91,7 +91,8 @@ function parseCli(argv) {
     help: values.help,
     kernelGiven: values.kernel !== undefined,
     kernel: values.kernel ?? (command === 'exec' || command === 'shell' ? '6.12' : 'all'),
-    timeoutS: int('timeout', values.timeout),
+    // stress: the full main run takes ~9.5 min on the debug kernel (idle host).
+    timeoutS: values.timeout !== undefined ? int('timeout', values.timeout) : command === 'stress' ? 1800 : 600,
     smp: int('smp', values.smp),
     mem: int('mem', values.mem),
     env,
