@@ -228,7 +228,7 @@ describe('Poller', () => {
     expect(msg).toEqual({ err: null, revents: POLLIN });
     const exitCode = await new Promise((resolve) => worker.once('exit', resolve));
     expect(exitCode).toBe(0);
-  });
+  }, 20_000); // a worker loads node and the addon: slow on a busy 2-core CI host
 });
 
 describe('Poller in a terminated worker', () => {
@@ -246,7 +246,7 @@ describe('Poller in a terminated worker', () => {
     await new Promise((resolve) => worker.once('message', resolve));
     const exitCode = await worker.terminate();
     expect(exitCode).toBe(1);
-  });
+  }, 20_000); // a worker loads node and the addon: slow on a busy 2-core CI host
 });
 
 describe('poll / waitReadable', () => {
