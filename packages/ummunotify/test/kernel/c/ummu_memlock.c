@@ -35,18 +35,7 @@
 
 #include <kchan/ummunotify.h>
 
-static int fails;
-
-#define CHECK(name, cond)						\
-	do {								\
-		if (cond)						\
-			printf("ok %s\n", name);			\
-		else {							\
-			printf("FAIL %s (errno %d)\n", name, errno);	\
-			fails++;					\
-		}							\
-		fflush(stdout);						\
-	} while (0)
+#include "check.h"
 
 static long page;
 static char *mem;

@@ -21,18 +21,9 @@
 
 #include <kchan/ummunotify.h>
 
-static int fails;
-static volatile sig_atomic_t got_sigio;
+#include "check.h"
 
-#define CHECK(name, cond)						\
-	do {								\
-		if (cond)						\
-			printf("ok %s\n", name);			\
-		else {							\
-			printf("FAIL %s (errno %d)\n", name, errno);	\
-			fails++;					\
-		}							\
-	} while (0)
+static volatile sig_atomic_t got_sigio;
 
 static void on_sigio(int sig)
 {
