@@ -15,7 +15,7 @@ import { ensureDebugKernel } from './lib/debugkernel.mjs';
 import { kernelsFor } from './lib/kernels.mjs';
 import { withLock } from './lib/lock.mjs';
 import { HarnessError, log, seconds } from './lib/log.mjs';
-import { openLog, runQemu } from './lib/qemu.mjs';
+import { FATAL_GRACE_MS, openLog, runQemu } from './lib/qemu.mjs';
 import { BAD_PATTERNS, FATAL_PATTERNS, badTaint, scanLog, taintLetters } from './lib/scan.mjs';
 import { requireBusybox, requireTools } from './lib/tools.mjs';
 
@@ -216,7 +216,7 @@ async function runInVm(k, prep, opts, { command, cwd, env = {}, show, files = {}
   const exitcode = readIf(join(share, 'exitcode'));
   let guestRc = exitcode !== null ? Number(exitcode.trim()) : markerRc;
   const timedOut = guestRc === null && !r.stopReason && (r.rc === 124 || r.rc === 137);
-  if (guestRc === null && r.stopReason) problems.push(`stopped ${seconds(qemuOpts.fatalGraceMs ?? 20_000)} after ${r.stopReason}`);
+  if (guestRc === null && r.stopReason) problems.push(`stopped ${seconds(FATAL_GRACE_MS)} after ${r.stopReason}`);
   else if (timedOut) problems.push(`timed out after ${opts.timeoutS} s (qemu killed)`);
   else if (guestRc === null) {
     problems.push(`the guest never reported a status (qemu rc ${r.rc}: kernel panic, qemu error or early init failure)`);

@@ -81,13 +81,16 @@ export function qemuArgs(k, { initrd, shareDir, mode, smp, mem, kernelChardev })
   return args;
 }
 
+/** How long a guest may go on after a fatal kernel report (see stopSoon). */
+export const FATAL_GRACE_MS = 20_000;
+
 /**
  * Run the VM to completion.
  * batch: ttyS0 is piped to onConsole(line); ttyS1 (kernel) to onKernel(line).
  * shell: ttyS0 is the user's terminal; the kernel console goes to kernelLogFile.
  * Resolves to { rc, wallMs, stopReason }, rc being qemu's exit status and
  * stopReason set when o.stopSoon(why) (batch mode; call it from onKernel)
- * killed the guest o.fatalGraceMs (default 20 s) after it was called.
+ * killed the guest FATAL_GRACE_MS after it was called.
  */
 export async function runQemu(k, o) {
   const qemu = which('qemu-system-x86_64');
@@ -142,7 +145,7 @@ export async function runQemu(k, o) {
       stopTimer = setTimeout(() => {
         stopReason = why;
         child.kill('SIGTERM');
-      }, o.fatalGraceMs ?? 20_000);
+      }, FATAL_GRACE_MS);
     };
   }
   const result = await new Promise((resolve, reject) => {
