@@ -98,6 +98,26 @@ const MAX_READER_SLOTS = 2 ** 30;
 /** Callback of consume(): gets the reused entry; may throw to stop the batch. */
 export type RingCallback = (entry: RingEntry) => void;
 
+/** Why RingReader.drain() returned. */
+const STOP_DONE = 0;
+const STOP_LOSS = 1;
+const STOP_BAD = 2;
+
+// Where RingReader.drain() stopped, and why: its other return values,
+// without allocating. Module variables, not an object's fields: storing to
+// them needs no type feedback (see drain()). Shared by all readers: JS runs
+// one drain() at a time, and its caller reads them right after.
+/** The head drain() loaded. */
+let stopHead = 0;
+/** Slots drain() left unread (tail = stopHead - stopLeft). */
+let stopLeft = 0;
+/** Entries delivered before a callback threw. */
+let stopN = 0;
+/** STOP_DONE, STOP_LOSS or STOP_BAD. */
+let stopWhy = STOP_DONE;
+/** For STOP_BAD, the malformed entry's length field. */
+let stopLen = 0;
+
 /**
  * Reads the watch_queue ring in any ArrayBuffer or SharedArrayBuffer (the
  * mmap'ed ring from the native addon, or a RingWriter's buffer).
@@ -153,26 +173,90 @@ export class RingReader {
 
   /** Deliver every available entry to `cb`; returns the number delivered. */
   consume(cb: RingCallback): number {
-    return this.processRing(Number.MAX_SAFE_INTEGER, cb);
+    return this.processRing(0x7fffffff, cb);
   }
 
   /** Deliver at most `n` entries to `cb`; returns the number delivered. */
   consumeN(cb: RingCallback, n: number): number {
     if (!(n > 0)) return 0;
-    return this.processRing(n, cb);
+    // A batch delivers at most `size` <= 2^30 entries, so clamping the
+    // limit to INT32_MAX changes nothing (libbpf clamps to INT_MAX too).
+    return this.processRing(n >= 0x7fffffff ? 0x7fffffff : Math.ceil(n), cb);
   }
 
   private corrupt(what: string, at: number): RingError {
     return new RingError('ERING_CORRUPT', `${what} at ring index ${at}`);
   }
 
-  private processRing(limit: number, cb: RingCallback): number {
+  /**
+   * One batch: drain() runs the entries, this handles what drain() stops
+   * at (loss reports, malformed entries, a throwing callback) and
+   * publishes tail once at the end. `max` is an int32 >= 1.
+   */
+  private processRing(max: number, cb: RingCallback): number {
+    const start = this.tail;
+    let n = 0;
+    let inDrain = false;
+    try {
+      for (;;) {
+        inDrain = true;
+        n += this.drain(max - n, cb);
+        inDrain = false;
+        this.tail = (stopHead - stopLeft) >>> 0;
+        if (stopWhy === STOP_DONE) break;
+        if (stopWhy === STOP_BAD) throw this.badEntry(stopLen, stopLeft, (stopHead - stopLeft) & this.mask, stopHead);
+        if (n >= max) break;
+        // STOP_LOSS: a META/LOSS entry at tail; count what it reports and
+        // deliver it. drain() checked its length.
+        const entry = this.entry;
+        const slot = this.tail & this.mask;
+        const info = this.words[2 * slot + 1]!;
+        entry.type = WATCH_TYPE_META;
+        entry.subtype = WATCH_META_LOSS_NOTIFICATION;
+        entry.info = info;
+        entry.offset = 8 * slot;
+        entry.slots = (info & LENGTH_MASK) >>> LENGTH_SHIFT;
+        entry.index = this.tail;
+        this.tail = (this.tail + entry.slots) >>> 0;
+        n++;
+        this.lostTotal += entry.lost;
+        cb(entry);
+      }
+    } catch (err) {
+      if (inDrain) {
+        // The callback threw inside drain(): the entry it threw on is consumed.
+        this.tail = (stopHead - stopLeft) >>> 0;
+        n += stopN;
+      }
+      this.publish(start, this.tail, n);
+      throw err;
+    }
+    this.publish(start, this.tail, n);
+    return n;
+  }
+
+  /**
+   * The hot loop: deliver entries from tail until head, `max` entries, a
+   * loss report or a malformed entry; returns the count and leaves the rest
+   * in the stop* module variables. It does not move this.tail.
+   *
+   * Why the loop exits into nothing but stores of locals into module
+   * variables: V8. The first long batch runs this function in the
+   * interpreter until V8 compiles the running loop on the stack (OSR). Code
+   * after the loop that has not run yet then has no type feedback, the OSR
+   * code bails out there on its way out, and V8 enters the same OSR code
+   * again on the next call, bails out again, and so on for the life of the
+   * process: seen on Node 20 in one process start in three to five, which
+   * then read the ring at half speed.
+   * Storing locals into module variables needs no feedback, so every exit
+   * of the loop stays in the optimised code. For the same reason the rare
+   * cases (loss reports, malformed entries) leave the loop instead of
+   * running code of their own inside it.
+   */
+  private drain(max: number, cb: RingCallback): number {
     // Everything the loop uses is a local int32 (`| 0`): the fields and the
     // module-level constants (which tsup emits as module `var`s) would
     // otherwise be reloaded and re-checked as tagged values on every entry.
-    // A batch delivers at most `size` <= 2^30 entries, so clamping the limit
-    // to INT32_MAX changes nothing (libbpf clamps to INT_MAX the same way).
-    const max = limit >= 0x7fffffff ? 0x7fffffff : Math.ceil(limit) | 0;
     const words = this.words;
     const mask = this.mask | 0;
     const size = this.size | 0;
@@ -188,6 +272,10 @@ export class RingReader {
     // kchan_wq_post_locked() (kernel) / RingWriter.publish(): the entries
     // in [tail, head) are fully written before we read them below.
     const head = loadAcquire(words, HEAD_WORD);
+    // If this throws, the caller keeps tail where it is (start - 0).
+    stopHead = start;
+    stopLeft = 0;
+    stopN = 0;
     // Slots in [tail, head) not read yet. Counting them down rather than
     // comparing free-running u32 indices keeps the loop in int32; the
     // tail is head - left.
@@ -195,6 +283,8 @@ export class RingReader {
     if (left > size) throw this.corrupt(`head ${head} more than a ring ahead of tail`, start);
     left |= 0;
     let n = 0;
+    let why = STOP_DONE;
+    let bad = 0;
     try {
       while (left !== 0 && n < max) {
         const slot = (head - left) & mask;
@@ -203,12 +293,20 @@ export class RingReader {
         const len = (info & lengthMask) >>> lengthShift;
         // One branch for the three ways an entry can be malformed: length 0,
         // past head, across the end of the ring (badEntry() tells which).
-        if (len === 0 || len > left || slot + len > size) throw this.badEntry(len, left, slot, head);
+        if (len === 0 || len > left || slot + len > size) {
+          why = STOP_BAD;
+          bad = len;
+          break;
+        }
         // type (24 bits) and subtype (8 bits) make up the header word:
         // compare it whole.
         if (w0 === skipHeader) {
           left -= len;
           continue;
+        }
+        if (w0 === lossHeader) {
+          why = STOP_LOSS;
+          break;
         }
         entry.type = w0 & typeMask;
         entry.subtype = w0 >>> subtypeShift;
@@ -220,14 +318,18 @@ export class RingReader {
         // entry must not be redelivered forever.
         left -= len;
         n++;
-        if (w0 === lossHeader) this.lostTotal += entry.lost;
         cb(entry);
       }
     } catch (err) {
-      this.publish(start, (head - left) >>> 0, n);
+      stopHead = head;
+      stopLeft = left;
+      stopN = n;
       throw err;
     }
-    this.publish(start, (head - left) >>> 0, n);
+    stopHead = head;
+    stopLeft = left;
+    stopWhy = why;
+    stopLen = bad;
     return n;
   }
 

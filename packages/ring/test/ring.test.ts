@@ -100,6 +100,70 @@ describe('RingReader + RingWriter', () => {
     expect(got).toEqual([3, 4]);
   });
 
+  // The reader's loop leaves itself at loss entries and malformed entries
+  // (see RingReader.drain()); these pin down the bookkeeping around that.
+  describe('around loss entries', () => {
+    /** A ring holding: entry 0, a loss entry (3 lost), entries 1 and 2. */
+    function lossRing(): { buf: ArrayBuffer; rd: RingReader; lost: number } {
+      const buf = new ArrayBuffer(256 * 8);
+      const wr = new RingWriter(buf);
+      const rd = new RingReader(buf);
+      for (let i = 0; wr.pendingLost < 3; i++) wr.post(WATCH_TYPE_KAPI, 0, 0, patternPayload(i, 63));
+      const lost = wr.pendingLost;
+      rd.consumeN(() => {}, 3); // make room, lose nothing more
+      expect(wr.post(WATCH_TYPE_KAPI, 0, 0, patternPayload(100, 2))).toBe('posted'); // loss entry + 100
+      expect(wr.post(WATCH_TYPE_KAPI, 0, 0, patternPayload(101, 2))).toBe('posted');
+      return { buf, rd, lost };
+    }
+    const label = (e: RingEntry): string => (e.isLoss ? `lost ${e.lost}` : String(checkPattern(e)));
+
+    it('delivers the loss entry between the others in one batch and counts it', () => {
+      const { rd, lost } = lossRing();
+      const got: string[] = [];
+      expect(rd.consume((e) => got.push(label(e)))).toBe(got.length);
+      expect(got.slice(-3)).toEqual([`lost ${lost}`, '100', '101']);
+      expect(rd.lost).toBe(lost);
+    });
+
+    it('consumeN stops before or after the loss entry exactly', () => {
+      const { buf, rd, lost } = lossRing();
+      const before = rd.pending();
+      const got: string[] = [];
+      // Everything up to the loss entry, one at a time, then the loss entry alone.
+      while (got.at(-1) !== `lost ${lost}`) expect(rd.consumeN((e) => got.push(label(e)), 1)).toBe(1);
+      expect(rd.lost).toBe(lost);
+      expect(rd.consumeN((e) => got.push(label(e)), 1)).toBe(1);
+      expect(got.at(-1)).toBe('100');
+      expect(rd.consume((e) => got.push(label(e)))).toBe(1);
+      expect(rd.lost).toBe(lost);
+      expect(before).toBeGreaterThan(0);
+      const w = new Uint32Array(buf);
+      expect(w[TAIL]).toBe(w[HEAD]);
+    });
+
+    it('a callback that throws on the loss entry or after it still consumes what it saw', () => {
+      for (const at of ['lost', '100', '101']) {
+        const { buf, rd, lost } = lossRing();
+        const consumedBefore = rd.consumed;
+        const boom = new Error(at);
+        const got: string[] = [];
+        expect(() =>
+          rd.consume((e) => {
+            got.push(label(e));
+            if (label(e).startsWith(at)) throw boom;
+          }),
+        ).toThrow(boom);
+        expect(rd.lost).toBe(lost);
+        const rest: string[] = [];
+        rd.consume((e) => rest.push(label(e)));
+        expect([...got, ...rest].slice(-3)).toEqual([`lost ${lost}`, '100', '101']);
+        const w = new Uint32Array(buf);
+        expect(w[TAIL]).toBe(w[HEAD]);
+        expect(rd.consumed - consumedBefore).toBe(got.length + rest.length);
+      }
+    });
+  });
+
   describe('validation', () => {
     function setup(): { buf: ArrayBuffer; w: Uint32Array; rd: RingReader; wr: RingWriter } {
       const buf = new ArrayBuffer(4096);
@@ -131,8 +195,27 @@ describe('RingReader + RingWriter', () => {
     });
     it('head more than a ring ahead of tail', () => {
       const { w, rd } = setup();
+      const head = w[HEAD]!;
       w[HEAD] = 3 + 513;
       corrupt(() => rd.consume(() => {}));
+      // Nothing consumed, tail untouched: with head repaired, the entry is still there.
+      expect(w[TAIL]).toBe(3);
+      w[HEAD] = head;
+      const got: number[] = [];
+      rd.consume((e) => got.push(checkPattern(e)));
+      expect(got).toEqual([0]);
+    });
+    it('good entries before a malformed one are delivered; tail stops at the bad one', () => {
+      const { w, rd, wr } = setup();
+      wr.post(WATCH_TYPE_KAPI, 0, 0, patternPayload(1, 2));
+      const bad = w[HEAD]!;
+      wr.post(WATCH_TYPE_KAPI, 0, 0, patternPayload(2, 2));
+      w[bad * 2 + 1] = w[bad * 2 + 1]! & ~0x1f8; // length 0
+      const got: number[] = [];
+      corrupt(() => rd.consume((e) => got.push(checkPattern(e))));
+      expect(got).toEqual([0, 1]);
+      expect(w[TAIL]).toBe(bad);
+      expect(rd.consumed).toBe(2);
     });
     it('entry across the end of the ring', () => {
       const buf = new ArrayBuffer(4096);
