@@ -92,7 +92,7 @@ static int produce(const char *path, uint64_t count, uint32_t slots, int fill)
 			store_release(&meta->head, head);
 			unpublished = 0;
 			while (load_acquire(&meta->tail) != head)
-				sched_yield();
+				usleep(20);
 			tail = head;
 		}
 		while (h - tail > size) {
