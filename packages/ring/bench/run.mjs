@@ -177,10 +177,12 @@ if (!values['no-write']) {
     '',
     `Measured by \`pnpm bench\` (packages/ring/bench/run.mjs) on ${new Date().toISOString().slice(0, 10)}, ` +
       `${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}, load average ${loadavg()[0].toFixed(1)} at the end ` +
-      `(the machine is shared: absolute rates vary run to run, the ratio is from one run); median of ${RUNS} runs, ` +
-      `1 MiB ring (${RING_BYTES / 8} slots). Both readers drain the same ring written by the same C producer ` +
-      'process (bench/ringbench.c: the kernel\'s placement rules; it waits instead of dropping). ' +
-      '**fill**: the producer fills the whole ring, publishes head once and waits until it is drained; the rate is ' +
+      `(the machine is shared: absolute rates vary run to run, the ratio is from one run); rates are the median of ${RUNS} runs, ` +
+      'JS / C the median of the per-pair ratios (each C run is followed by a JS run, so a slow minute on the shared host ' +
+      `weighs on both halves of a pair); 1 MiB ring (${RING_BYTES / 8} slots). Both readers drain the same ring written by the same C producer ` +
+      'process (bench/ringbench.c: the kernel\'s placement rules; it waits instead of dropping), pinned to CPU 0, the ' +
+      'readers to CPU 1 (taskset). ' +
+      '**fill**: the producer fills the whole ring, publishes head once and sleeps until it is drained; the rate is ' +
       'entries / time spent draining non-empty batches, i.e. the reader alone. **stream**: producer and reader run ' +
       'concurrently (head published every 64 entries), wall time from the first entry to the last; on this shared ' +
       '2-core machine this is bounded by the producer and by scheduling, not by the reader. Per entry both readers do the same work ' +
