@@ -4,9 +4,10 @@
 // Hit path. acquire() looks the range up, then checks the hit with one
 // Atomics load through the source: the entry's own slot when it was
 // registered with one (region generation slots enabled in the source),
-// else the fd's generation counter. Only when that moved does it drain the
-// events, evict the entries whose cookies were invalidated and look again;
-// a miss drains too if the generation moved. With slots, invalidations of
+// else the fd's generation counter (its 32-bit stamp when the source has
+// one, as Ummunotify does: no BigInt on the hit path). Only when that moved
+// does it drain the events, evict the entries whose cookies were
+// invalidated and look again; a miss drains too if the generation moved. With slots, invalidations of
 // other entries cost a hit nothing.
 // The lookup:
 //   1. exact start: an open-addressing hash table (StartIndex) from the
@@ -34,6 +35,11 @@ import type { InvalidationEvent } from './abi.js';
 import { hasCode } from './errors.js';
 import { StartIndex } from './start-index.js';
 
+/** The low 32 bits of a generation as an int32 (what a source's `stamp` loads). */
+function stampOf(generation: bigint): number {
+  return Number(BigInt.asIntN(32, generation));
+}
+
 /** A region's own generation counter (`RegionWatch` implements it). */
 export interface SlotWatch {
   /** The counter now (one load). */
@@ -46,6 +52,12 @@ export interface SlotWatch {
 export interface InvalidationSource {
   /** The current generation (cheap: one load). */
   readonly generation: bigint;
+  /**
+   * Optional: the generation's low 32 bits as an int32 (one 32-bit load,
+   * no BigInt). When the source has it, the cache's hit path compares
+   * stamps instead of generations.
+   */
+  readonly stamp?: number;
   /** Every pending event, and the generation they make the caller current for. */
   drain(): { readonly events: readonly Pick<InvalidationEvent, 'cookie'>[]; readonly generation: bigint };
   register(address: bigint, length: bigint, cookie: bigint): void;
@@ -119,6 +131,10 @@ export class RegistrationCache<T> {
   readonly #align: number;
   #nextCookie: bigint;
   #seen: bigint;
+  /** stampOf(#seen), for sources with a stamp. */
+  #seenStamp: number;
+  /** The source has `stamp`: the hit path loads it instead of `generation`. */
+  readonly #stamped: boolean;
 
   /** Valid entries by address. */
   readonly #byStart = new StartIndex<Entry<T>>();
@@ -145,8 +161,10 @@ export class RegistrationCache<T> {
     if (!Number.isInteger(this.#align) || this.#align < 1 || (this.#align & (this.#align - 1)) !== 0) {
       throw new RangeError(`alignment must be a power of two, got ${this.#align}`);
     }
+    this.#stamped = typeof this.#source.stamp === 'number';
     // Events before the cache existed concern no entry of it.
     this.#seen = this.#source.generation;
+    this.#seenStamp = stampOf(this.#seen);
   }
 
   /** Entries not yet deregistered (cached, in use, or invalidated but in use). */
@@ -185,14 +203,24 @@ export class RegistrationCache<T> {
       return e;
     }
     this.stats.misses++;
-    if (this.#source.generation !== this.#seen) this.sync();
+    if (!this.#unchanged()) this.sync();
     return this.#insert(start, end);
   }
 
   /** One load: unchanged since registered (slot) or since the last sync (generation)? */
   #current(e: Entry<T>): boolean {
     const w = e.watch;
-    return w !== null ? w.generation === w.seen : this.#source.generation === this.#seen;
+    return w !== null ? w.generation === w.seen : this.#unchanged();
+  }
+
+  /**
+   * One load: the source's generation is still the one of the last sync.
+   * Through the 32-bit stamp when the source has one: two stamps are equal
+   * while the generations differ only after 2^32 invalidations between two
+   * cache calls.
+   */
+  #unchanged(): boolean {
+    return this.#stamped ? this.#source.stamp === this.#seenStamp : this.#source.generation === this.#seen;
   }
 
   /** Give back an entry from acquire(). */
@@ -222,6 +250,7 @@ export class RegistrationCache<T> {
       n++;
     }
     this.#seen = generation;
+    this.#seenStamp = stampOf(generation);
     return n;
   }
 

@@ -46,6 +46,18 @@ export interface EventsOptions {
 const U64_MAX = (1n << 64n) - 1n;
 const NO_SLOTS = new BigUint64Array(0);
 
+/** Index of a u64's low 32-bit half in an Int32Array over it (host byte order). */
+const LOW_WORD = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
+
+/**
+ * The stamp of a generation: its low 32 bits as an int32, what
+ * `Ummunotify.stamp` loads. Use it to turn a generation from drain() into
+ * a stamp to compare with.
+ */
+export function generationStamp(generation: bigint): number {
+  return Number(BigInt.asIntN(32, generation));
+}
+
 /**
  * A region registered with a generation slot (registerWithSlot): its own
  * counter, bumped by the kernel each time an invalidation hits the region
@@ -97,6 +109,8 @@ export class Ummunotify {
   #fd: number;
   #mapping: DeviceMapping | null;
   #gen: BigUint64Array;
+  /** The same page as int32 words: the stamp is word LOW_WORD. */
+  #gen32: Int32Array;
   /** The slot array once REGION_GENERATION is enabled (empty before and after close). */
   #slots: BigUint64Array = NO_SLOTS;
   #slotMapping: DeviceMapping | null = null;
@@ -114,6 +128,7 @@ export class Ummunotify {
     this.#fd = fd;
     this.#mapping = mapping;
     this.#gen = new BigUint64Array(mapping.buffer, 0, 1);
+    this.#gen32 = new Int32Array(mapping.buffer, 0, 2);
     this.#readBuf = new Uint8Array(batchEvents * EVENT_SIZE);
     this.#readView = new DataView(this.#readBuf.buffer);
   }
@@ -166,6 +181,20 @@ export class Ummunotify {
    */
   get generation(): bigint {
     return Atomics.load(this.#gen, 0);
+  }
+
+  /**
+   * The generation's stamp: its low 32 bits as an int32, one 32-bit
+   * Atomics load (same ordering as `generation`). About a third cheaper
+   * than `generation`, which makes a BigInt: for hot paths that only ask
+   * "did anything change since I last looked?" Compare with a stamp loaded
+   * earlier, or with generationStamp() of a generation from drain(). Two
+   * stamps are equal again only after 2^32 invalidations in between. The
+   * kernel stores the counter with one 64-bit store, so the low half is
+   * never torn. 0 once closed.
+   */
+  get stamp(): number {
+    return Atomics.load(this.#gen32, LOW_WORD);
   }
 
   /**
@@ -362,6 +391,7 @@ export class Ummunotify {
     this.#slotMapping = null;
     // Generation reads after close see 0n instead of a detached buffer.
     this.#gen = new BigUint64Array(1);
+    this.#gen32 = new Int32Array(2);
     this.#slots = NO_SLOTS;
     try {
       try {

@@ -1,6 +1,6 @@
 // @kchan/ummunotify: address-range invalidation events from /dev/ummunotify
 // and a registration cache kept coherent by them.
-export { Ummunotify, RegionWatch, type UmmunotifyOptions, type DrainResult, type EventsOptions } from './client.js';
+export { Ummunotify, RegionWatch, generationStamp, type UmmunotifyOptions, type DrainResult, type EventsOptions } from './client.js';
 export {
   RegistrationCache,
   CONTAINMENT_PROBES,

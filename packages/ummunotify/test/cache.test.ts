@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CONTAINMENT_PROBES, RegistrationCache } from '../src/cache.js';
-import { FakeSource } from './fake-source.js';
+import { FakeSource, StampedFakeSource } from './fake-source.js';
 
 interface Mr {
   id: number;
@@ -8,8 +8,8 @@ interface Mr {
   length: number;
 }
 
-function setup(opts: { capacity?: number; alignment?: number; slots?: number } = {}) {
-  const source = new FakeSource({ slots: opts.slots });
+function setup(opts: { capacity?: number; alignment?: number; slots?: number; stamped?: boolean } = {}) {
+  const source = opts.stamped ? new StampedFakeSource({ slots: opts.slots }) : new FakeSource({ slots: opts.slots });
   const live = new Map<number, Mr>();
   const log: string[] = [];
   let nextId = 1;
@@ -87,6 +87,26 @@ describe('RegistrationCache', () => {
     expect(log).toContain('dereg 65536+4096');
     expect(live.size).toBe(2);
     expect(source.regions.size).toBe(2);
+  });
+
+  it('with a stamped source, checks hits through the stamp, also where the low 32 bits wrap', () => {
+    const { cache, source, log } = setup({ stamped: true });
+    source.generation = 0xffffffffn; // stamp -1; the next invalidation makes it 0
+    cache.sync();
+    const a = cache.acquire(0x10000, 0x1000);
+    cache.release(a);
+    const loads = source.stampLoads;
+    const drains = source.drains;
+    cache.release(cache.acquire(0x10000, 0x1000));
+    expect(source.stampLoads).toBe(loads + 1); // one load per hit
+    expect(source.drains).toBe(drains);
+    source.invalidate(0x10000n, 0x11000n);
+    expect(source.generation).toBe(1n << 32n);
+    const a2 = cache.acquire(0x10000, 0x1000);
+    expect(source.drains).toBe(drains + 1);
+    expect(a2).not.toBe(a);
+    expect(a.valid).toBe(false);
+    expect(log).toEqual(['reg 65536+4096', 'dereg 65536+4096', 'reg 65536+4096']);
   });
 
   it('keeps an invalidated entry in use until its release, then deregisters it', () => {

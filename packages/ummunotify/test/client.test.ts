@@ -1,7 +1,7 @@
 // The client's logic over a fake binding (the kernel tests run it on the device).
 import { describe, expect, it } from 'vitest';
 import type { DeviceMapping, UmmunotifyBinding } from '../src/binding.js';
-import { FEATURE_REGION_GENERATION, MAX_SLOTS, Ummunotify, UmmunotifyError } from '../src/index.js';
+import { FEATURE_REGION_GENERATION, MAX_SLOTS, Ummunotify, UmmunotifyError, generationStamp } from '../src/index.js';
 
 function errno(code: string, syscall: string): Error {
   return Object.assign(new Error(`${code}, ${syscall}`), { code, errno: -1, syscall });
@@ -72,6 +72,20 @@ describe('Ummunotify (fake binding)', () => {
     d.gen[0] = 41n;
     expect(u.generation).toBe(41n);
     u.close();
+  });
+
+  it('reads the stamp: the low 32 bits of the generation as an int32', () => {
+    const d = fakeDevice();
+    const u = Ummunotify.open({ binding: d.binding });
+    for (const g of [0n, 41n, 0x7fffffffn, 0x80000000n, 0xffffffffn, 1n << 32n, (5n << 32n) + 7n, (1n << 64n) - 1n]) {
+      d.gen[0] = g;
+      expect(u.stamp).toBe(generationStamp(g));
+      expect(u.stamp).toBe(Number(BigInt.asIntN(32, g)));
+    }
+    expect(generationStamp(0xffffffffn)).toBe(-1);
+    expect(generationStamp((5n << 32n) + 7n)).toBe(7);
+    u.close();
+    expect(u.stamp).toBe(0);
   });
 
   it('drains in batches until EAGAIN and reports a safe generation', () => {

@@ -15,6 +15,8 @@ interface Region {
 
 export class FakeSource implements InvalidationSource {
   generation = 0n;
+  /** Loads of `stamp` (StampedFakeSource only). */
+  stampLoads = 0;
   readonly regions = new Map<bigint, Region>();
   /** Cookies with a pending event, in queue order. */
   readonly #queue: bigint[] = [];
@@ -107,5 +109,13 @@ export class FakeSource implements InvalidationSource {
       r.pending = null;
     }
     return { events, generation };
+  }
+}
+
+/** A FakeSource with Ummunotify's 32-bit `stamp`, so the cache takes its stamped hit path. */
+export class StampedFakeSource extends FakeSource {
+  get stamp(): number {
+    this.stampLoads++;
+    return Number(BigInt.asIntN(32, this.generation));
   }
 }

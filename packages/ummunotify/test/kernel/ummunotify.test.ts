@@ -11,6 +11,7 @@ import {
   MAX_SLOTS,
   RegistrationCache,
   Ummunotify,
+  generationStamp,
   type InvalidationEvent,
   type InvalidationSource,
 } from '../../src/index.js';
@@ -81,8 +82,12 @@ describe.skipIf(!inVm)('/dev/ummunotify (needs KCHAN_VM=1: run with node vm/run.
     u.register(a, 4n * P, 1n);
     expect(u.drain().events).toEqual([]);
     const g0 = u.generation;
+    const s0 = u.stamp;
+    expect(s0).toBe(generationStamp(g0));
     m.madvise(2 * PAGE, PAGE, native.MADV_DONTNEED);
     expect(u.generation).toBe(g0 + 1n);
+    expect(u.stamp).toBe(generationStamp(g0 + 1n));
+    expect(u.stamp).not.toBe(s0);
     const { events, generation } = u.drain();
     expect(events).toEqual([{ cookie: 1n, hintStart: a + 2n * P, hintEnd: a + 3n * P, hasHint: true }]);
     expect(generation).toBe(g0 + 1n);
