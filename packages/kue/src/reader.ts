@@ -4,6 +4,7 @@ import { type KueBinding, defaultBinding } from './binding.js';
 import { KUE_DEFAULT_BUFFER_SIZE, checkBufferSize, nextBufferSize } from './buffer.js';
 import { type KueMessage, decodeRecords } from './decode.js';
 import { KueError, errorCode, toKueError } from './errors.js';
+import { type DecodeCursor, KueRecord, decodeEach } from './record.js';
 
 export interface KueReaderOptions {
   /** Device path (default /dev/kue). */
@@ -55,12 +56,24 @@ export class KueReader implements AsyncIterable<KueMessage> {
   readonly #closed = new AbortController();
   #fd: number;
   #buf: Uint8Array;
+  /** #buf as u32 words, for consume(). */
+  #words: Uint32Array;
+  /**
+   * Records of the last read not delivered yet: [cursor.offset, #end) of
+   * #buf. Only consume() leaves any (when its callback throws); both
+   * consume() and readBatch() deliver them before reading again.
+   */
+  readonly #cursor: DecodeCursor = { offset: 0, delivered: 0, lost: 0 };
+  #end = 0;
+  readonly #record: KueRecord;
 
   private constructor(binding: KueBinding, path: string, fd: number, bufferSize: number, copy: boolean) {
     this.#binding = binding;
     this.path = path;
     this.#fd = fd;
     this.#buf = new Uint8Array(bufferSize);
+    this.#words = new Uint32Array(this.#buf.buffer, 0, bufferSize >>> 2);
+    this.#record = new KueRecord(this.#buf);
     this.#copy = copy;
   }
 
@@ -103,28 +116,80 @@ export class KueReader implements AsyncIterable<KueMessage> {
    */
   readBatch(): KueMessage[] {
     const fd = this.#checkOpen();
+    let start = this.#cursor.offset;
+    let end = this.#end;
+    if (start >= end) {
+      end = this.#read(fd);
+      if (end === 0) return [];
+      start = 0;
+    }
+    // Whatever happens below, these bytes are handed out (or unreadable).
+    this.#cursor.offset = this.#end = end;
+    const msgs = decodeRecords(this.#buf.subarray(start, end), end - start, this.#copy);
+    this.stats.messages += msgs.length;
+    for (const m of msgs) this.stats.lost += m.lost;
+    return msgs;
+  }
+
+  /**
+   * One read(2), handing each message to `cb` as a reused KueRecord: no
+   * allocation per message (readBatch() makes an object, a payload view and
+   * a BigInt for each). Returns the number of messages, 0 when none are
+   * queued (EAGAIN). Grows the buffer and retries on EFBIG. Never blocks.
+   *
+   * A message is consumed even if `cb` throws; the exception propagates,
+   * and the messages after it in the same read are delivered by the next
+   * consume() or readBatch() before anything new is read: none is lost.
+   * A malformed record throws KueError('ERR_KUE_CORRUPT') after the good
+   * ones before it were delivered.
+   */
+  consume(cb: (record: KueRecord) => void): number {
+    const fd = this.#checkOpen();
+    const cursor = this.#cursor;
+    if (cursor.offset >= this.#end) {
+      const end = this.#read(fd);
+      if (end === 0) return 0;
+      cursor.offset = 0;
+      this.#end = end;
+    }
+    const end = this.#end;
+    cursor.delivered = 0;
+    cursor.lost = 0;
+    try {
+      decodeEach(this.#words, end, cursor, this.#record, cb);
+    } catch (err) {
+      // A malformed record: nothing after it can be found; drop the rest.
+      if (err instanceof KueError && err.code === 'ERR_KUE_CORRUPT') cursor.offset = end;
+      throw err;
+    } finally {
+      this.stats.messages += cursor.delivered;
+      this.stats.lost += cursor.lost;
+    }
+    return cursor.delivered;
+  }
+
+  /** read(2) into #buf: the bytes read, or 0 on EAGAIN. Grows #buf on EFBIG. */
+  #read(fd: number): number {
     for (;;) {
       let n: number;
       try {
         n = this.#binding.read(fd, this.#buf);
       } catch (err) {
         const code = errorCode(err);
-        if (code === 'EAGAIN') return [];
+        if (code === 'EAGAIN') return 0;
         if (code === 'EFBIG') {
           const next = nextBufferSize(this.#buf.byteLength);
           if (next === undefined) throw toKueError(err, 'read');
           this.#buf = new Uint8Array(next);
+          this.#words = new Uint32Array(this.#buf.buffer, 0, next >>> 2);
+          this.#record.bytes = this.#buf;
           this.stats.grows++;
           continue;
         }
         throw toKueError(err, 'read');
       }
-      if (n === 0) return [];
-      const msgs = decodeRecords(this.#buf, n, this.#copy);
-      this.stats.reads++;
-      this.stats.messages += msgs.length;
-      for (const m of msgs) this.stats.lost += m.lost;
-      return msgs;
+      if (n > 0) this.stats.reads++;
+      return n;
     }
   }
 
@@ -140,14 +205,36 @@ export class KueReader implements AsyncIterable<KueMessage> {
       options.signal?.throwIfAborted();
       const msgs = this.readBatch();
       if (msgs.length > 0) return msgs;
-      try {
-        await this.#binding.waitReadable(this.#fd, signal);
-      } catch (err) {
-        if (this.#fd < 0) return [];
-        if (options.signal?.aborted) throw options.signal.reason;
-        throw toKueError(err, 'poll');
-      }
+      if (!(await this.#wait(signal, options))) return [];
       // Loop: re-read after wake-up (the readiness may have been consumed).
+    }
+  }
+
+  /**
+   * consume(), waiting for the device to become readable while nothing is
+   * queued. Resolves to the number of messages delivered (> 0), or 0 once
+   * the reader is closed; rejects with signal.reason on abort.
+   */
+  async consumeAsync(cb: (record: KueRecord) => void, options: KueReadOptions = {}): Promise<number> {
+    const signal = options.signal ? AbortSignal.any([options.signal, this.#closed.signal]) : this.#closed.signal;
+    for (;;) {
+      if (this.#fd < 0) return 0;
+      options.signal?.throwIfAborted();
+      const n = this.consume(cb);
+      if (n > 0) return n;
+      if (!(await this.#wait(signal, options))) return 0;
+    }
+  }
+
+  /** Wait until readable; false if the reader was closed meanwhile. */
+  async #wait(signal: AbortSignal, options: KueReadOptions): Promise<boolean> {
+    try {
+      await this.#binding.waitReadable(this.#fd, signal);
+      return true;
+    } catch (err) {
+      if (this.#fd < 0) return false;
+      if (options.signal?.aborted) throw options.signal.reason;
+      throw toKueError(err, 'poll');
     }
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { KueError, KueReader, recordSize } from '../src/index.js';
+import { KUE_MSG_FLAG_LOST, KueError, KueReader, type KueRecord, recordSize } from '../src/index.js';
 import { MockKue } from './mock-binding.js';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -122,5 +122,110 @@ describe('KueReader (mock binding)', () => {
     const r = await KueReader.open({ binding: new MockKue() });
     expect(r.info()).toEqual({ queued_msgs: 0n, queued_bytes: 0n, limit_bytes: 0n, next_seq: 0n, cursor: 0n, lost: 0n });
     r.close();
+  });
+});
+
+describe('KueReader.consume (mock binding)', () => {
+  type Seen = { seq: number; seqBig: bigint; flags: number; lost: number; text: string };
+  const see = (out: Seen[]) => (rec: KueRecord): void => {
+    out.push({ seq: rec.seq, seqBig: rec.seqBig, flags: rec.flags, lost: rec.lost, text: text(rec.payload) });
+  };
+
+  it('hands each message to the callback through one reused record; 0 on EAGAIN', async () => {
+    const mock = new MockKue();
+    const r = await KueReader.open({ binding: mock });
+    const recs = new Set<KueRecord>();
+    expect(r.consume((rec) => recs.add(rec))).toBe(0);
+    mock.push({ seq: 1n, payload: bytes('m1') }, { seq: 2n, payload: bytes('m22'), lost: 3 }, { seq: (1n << 40n) + 5n, payload: bytes('') });
+    const got: Seen[] = [];
+    expect(
+      r.consume((rec) => {
+        recs.add(rec);
+        see(got)(rec);
+      }),
+    ).toBe(3);
+    expect(recs.size).toBe(1);
+    expect(got).toEqual([
+      { seq: 1, seqBig: 1n, flags: 0, lost: 0, text: 'm1' },
+      { seq: 2, seqBig: 2n, flags: KUE_MSG_FLAG_LOST, lost: 3, text: 'm22' },
+      { seq: 2 ** 40 + 5, seqBig: (1n << 40n) + 5n, flags: 0, lost: 0, text: '' },
+    ]);
+    expect(r.stats).toMatchObject({ reads: 1, messages: 3, lost: 3 });
+    r.close();
+    expect(() => r.consume(() => {})).toThrow(expect.objectContaining({ code: 'ERR_KUE_CLOSED' }));
+  });
+
+  it('grows the buffer on EFBIG, and the record follows the new buffer', async () => {
+    const mock = new MockKue();
+    const r = await KueReader.open({ binding: mock, bufferSize: 16 });
+    const big = new Uint8Array(65536).map((_, i) => (i * 7) & 0xff);
+    mock.push({ seq: 1n, payload: big }, { seq: 2n, payload: bytes('after') });
+    const payloads: Uint8Array[] = [];
+    expect(r.consume((rec) => payloads.push(rec.toMessage().payload))).toBe(2);
+    expect(payloads[0]).toEqual(big);
+    expect(text(payloads[1]!)).toBe('after');
+    expect(r.stats.grows).toBe(13);
+  });
+
+  it('a callback that throws consumes its message; the rest of the read comes next, without a read()', async () => {
+    const mock = new MockKue();
+    const r = await KueReader.open({ binding: mock });
+    mock.push(...[1n, 2n, 3n, 4n].map((seq) => ({ seq, payload: bytes(`m${seq}`) })));
+    const got: Seen[] = [];
+    const boom = new Error('boom');
+    expect(() =>
+      r.consume((rec) => {
+        see(got)(rec);
+        if (rec.seq === 2) throw boom;
+      }),
+    ).toThrow(boom);
+    expect(r.stats.messages).toBe(2);
+    const reads = mock.readSizes.length;
+    expect(r.consume(see(got))).toBe(2);
+    expect(mock.readSizes.length).toBe(reads);
+    expect(got.map((m) => m.text)).toEqual(['m1', 'm2', 'm3', 'm4']);
+    // readBatch() also takes leftovers first.
+    mock.push({ seq: 5n, payload: bytes('m5') }, { seq: 6n, payload: bytes('m6') });
+    expect(() =>
+      r.consume(() => {
+        throw boom;
+      }),
+    ).toThrow(boom);
+    expect(r.readBatch().map((m) => text(m.payload))).toEqual(['m6']);
+    expect(r.readBatch()).toEqual([]);
+    expect(r.stats).toMatchObject({ messages: 6 });
+    r.close();
+  });
+
+  it('delivers the good records before a malformed one, then throws ERR_KUE_CORRUPT and moves on', async () => {
+    const mock = new MockKue();
+    const r = await KueReader.open({ binding: mock });
+    mock.push({ seq: 1n, payload: bytes('ok') }, { seq: 0n, payload: bytes('bad') }, { seq: 3n, payload: bytes('lost with the bad one') });
+    const got: Seen[] = [];
+    expect(() => r.consume(see(got))).toThrow(expect.objectContaining({ name: 'KueError', code: 'ERR_KUE_CORRUPT' }));
+    expect(got.map((m) => m.text)).toEqual(['ok']);
+    expect(r.stats.messages).toBe(1);
+    mock.push({ seq: 4n, payload: bytes('next') });
+    expect(r.consume(see(got))).toBe(1);
+    expect(got.at(-1)!.text).toBe('next');
+    r.close();
+  });
+
+  it('consumeAsync waits for messages, ends with 0 on close and rejects on abort', async () => {
+    const mock = new MockKue();
+    const r = await KueReader.open({ binding: mock });
+    const got: Seen[] = [];
+    const p = r.consumeAsync(see(got));
+    await new Promise((res) => setTimeout(res, 5));
+    mock.push({ seq: 1n, payload: bytes('a') });
+    await expect(p).resolves.toBe(1);
+    expect(got.map((m) => m.text)).toEqual(['a']);
+    const ac = new AbortController();
+    const aborted = r.consumeAsync(see(got), { signal: ac.signal });
+    ac.abort(new Error('stop'));
+    await expect(aborted).rejects.toThrow('stop');
+    const closed = r.consumeAsync(see(got));
+    r.close();
+    await expect(closed).resolves.toBe(0);
   });
 });

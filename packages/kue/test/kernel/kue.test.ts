@@ -14,7 +14,7 @@ import { KUE_IOC_INFO, _IOR, _IOW } from '@kchan/uapi';
 
 import * as native from '@kchan/native';
 
-import { KUE_MSG_FLAG_LOST, KueReader, decodeRecords, defaultBinding, recordSize } from '../../src/index.js';
+import { KUE_MSG_FLAG_LOST, KueReader, type KueRecord, decodeRecords, defaultBinding, recordSize } from '../../src/index.js';
 import {
   SKIP_REASON,
   counts,
@@ -236,6 +236,52 @@ describe.skipIf(!inVm)(`kue on the real kernel (${inVm ? 'VM' : SKIP_REASON})`, 
     } finally {
       r.close();
       closeSync(early);
+      setLimit(limit0);
+    }
+    expect(counts().queued_msgs).toBe(0n);
+  });
+
+  it('consume(): the same messages, payloads and loss count as readBatch(), one record per read or many; a throwing callback loses none', async () => {
+    setLimit(64 * 1024);
+    const one = await KueReader.open({ bufferSize: recordSize(1024) });
+    const many = await KueReader.open();
+    try {
+      // 100 x 1 KiB into 64 KiB: the oldest 36 go.
+      const { first, last } = sent(kcmd('kue send 100 1024'));
+      const check = (seqs: bigint[], lost: number[]) => (rec: KueRecord): void => {
+        expect(rec.seq).toBe(Number(rec.seqBig));
+        expect(rec.payload).toEqual(pattern(Number(rec.seqBig - first), 1024));
+        expect(rec.flags === KUE_MSG_FLAG_LOST).toBe(rec.lost !== 0);
+        seqs.push(rec.seqBig);
+        lost.push(rec.lost);
+      };
+      const expected = Array.from({ length: 64 }, (_, i) => first + 36n + BigInt(i));
+      const s1: bigint[] = [];
+      const l1: number[] = [];
+      for (let n = one.consume(check(s1, l1)); n > 0; n = one.consume(check(s1, l1))) expect(n).toBe(1);
+      expect(s1).toEqual(expected);
+      expect(l1[0]).toBe(36);
+      expect(l1.slice(1).every((l) => l === 0)).toBe(true);
+      expect(one.stats).toMatchObject({ reads: 64, messages: 64, lost: 36 });
+
+      const s2: bigint[] = [];
+      const l2: number[] = [];
+      const boom = new Error('boom');
+      const cb = check(s2, l2);
+      expect(() =>
+        many.consume((rec) => {
+          cb(rec);
+          if (s2.length === 10) throw boom;
+        }),
+      ).toThrow(boom);
+      while (many.consume(cb) > 0);
+      expect(s2).toEqual(expected);
+      expect(s2.at(-1)).toBe(last);
+      expect(many.stats).toMatchObject({ messages: 64, lost: 36 });
+      expect(many.stats.reads).toBeLessThan(10);
+    } finally {
+      one.close();
+      many.close();
       setLimit(limit0);
     }
     expect(counts().queued_msgs).toBe(0n);
