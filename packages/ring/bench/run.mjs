@@ -23,7 +23,7 @@ const repo = join(pkg, '..', '..');
 const { values } = parseArgs({
   options: {
     count: { type: 'string', default: '40000000' },
-    runs: { type: 'string', default: '3' },
+    runs: { type: 'string', default: '7' },
     'no-write': { type: 'boolean', default: false },
   },
 });

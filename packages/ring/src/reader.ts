@@ -92,6 +92,14 @@ const SKIP_HEADER = WATCH_TYPE_META | (WATCH_META_SKIP_NOTIFICATION << SUBTYPE_S
 /** Header word of a META/LOSS entry. */
 const LOSS_HEADER = WATCH_TYPE_META | (WATCH_META_LOSS_NOTIFICATION << SUBTYPE_SHIFT);
 
+/**
+ * RingReader.drain() writes these four uapi values as literals. They are
+ * ABI and cannot change, but if the spec ever said otherwise, fail at load
+ * rather than misread rings.
+ */
+const LITERALS_MATCH_UAPI = LENGTH_MASK === 0x1f8 && LENGTH_SHIFT === 3 && TYPE_MASK === 0xffffff && SUBTYPE_SHIFT === 24 && WATCH_QUEUE_SLOT_SIZE === 8;
+if (!LITERALS_MATCH_UAPI) throw new Error('@kchan/ring: the watch_queue layout in @kchan/uapi no longer matches RingReader.drain()');
+
 /** Largest ring RingReader reads (2^30 slots, 8 GiB): slot counts stay int32. */
 const MAX_READER_SLOTS = 2 ** 30;
 
@@ -257,15 +265,15 @@ export class RingReader {
     // Everything the loop uses is a local int32 (`| 0`): the fields and the
     // module-level constants (which tsup emits as module `var`s) would
     // otherwise be reloaded and re-checked as tagged values on every entry.
+    // The field masks and shifts are literals in the loop (checked against
+    // @kchan/uapi at load, see LITERALS_MATCH_UAPI): V8 folds a literal into
+    // the instruction, where a local costs a register or a stack reload. All
+    // arithmetic is `| 0`-wrapped so V8 needs no overflow checks.
     const words = this.words;
     const mask = this.mask | 0;
     const size = this.size | 0;
     const entry = this.entry;
     const start = this.tail;
-    const lengthMask = LENGTH_MASK | 0;
-    const lengthShift = LENGTH_SHIFT | 0;
-    const typeMask = TYPE_MASK | 0;
-    const subtypeShift = SUBTYPE_SHIFT | 0;
     const skipHeader = SKIP_HEADER | 0;
     const lossHeader = LOSS_HEADER | 0;
     // Contract step 2: pairs with smp_store_release(&meta->head, h) in
@@ -288,12 +296,13 @@ export class RingReader {
     try {
       while (left !== 0 && n < max) {
         const slot = (head - left) & mask;
-        const w0 = words[2 * slot]! | 0;
-        const info = words[2 * slot + 1]!;
-        const len = (info & lengthMask) >>> lengthShift;
+        const w0 = words[slot << 1]! | 0;
+        const info = words[(slot << 1) | 1]!;
+        // WATCH_INFO_LENGTH, WATCH_INFO_LENGTH__SHIFT
+        const len = (info & 0x1f8) >>> 3;
         // One branch for the three ways an entry can be malformed: length 0,
         // past head, across the end of the ring (badEntry() tells which).
-        if (len === 0 || len > left || slot + len > size) {
+        if (len === 0 || len > left || ((slot + len) | 0) > size) {
           why = STOP_BAD;
           bad = len;
           break;
@@ -301,23 +310,24 @@ export class RingReader {
         // type (24 bits) and subtype (8 bits) make up the header word:
         // compare it whole.
         if (w0 === skipHeader) {
-          left -= len;
+          left = (left - len) | 0;
           continue;
         }
         if (w0 === lossHeader) {
           why = STOP_LOSS;
           break;
         }
-        entry.type = w0 & typeMask;
-        entry.subtype = w0 >>> subtypeShift;
+        // WATCH_NOTIFICATION_TYPE__MASK, WATCH_NOTIFICATION_SUBTYPE__SHIFT
+        entry.type = w0 & 0xffffff;
+        entry.subtype = w0 >>> 24;
         entry.info = info;
-        entry.offset = 8 * slot;
+        entry.offset = slot << 3;
         entry.slots = len;
         entry.index = (head - left) >>> 0;
         // Consumed even if the callback throws (libbpf's rule): a bad
         // entry must not be redelivered forever.
-        left -= len;
-        n++;
+        left = (left - len) | 0;
+        n = (n + 1) | 0;
         cb(entry);
       }
     } catch (err) {
