@@ -37,12 +37,13 @@ export class RingEntry {
   subtype = 0;
   /** The raw info word (WATCH_INFO_*). */
   info = 0;
-  /** Byte offset of the entry's header in the ring; the payload starts 8 bytes later. */
-  offset = 0;
-  /** Slots taken, header included (1..63). */
-  slots = 0;
-  /** The ring index of the entry (free-running slot count). */
-  index = 0;
+  // The reader sets type, subtype, info and the slot; the rest is derived
+  // on demand, so an entry costs four stores, not seven.
+  /** @internal The entry's slot in the ring. */
+  slot = 0;
+  /** @internal The ring index the batch started at (for `index`). */
+  base = 0;
+  private readonly mask: number;
   private readonly words: Uint32Array;
   /** The whole ring as bytes; the entry is `bytes.subarray(offset, offset + byteLength)`. */
   readonly bytes: Uint8Array;
@@ -53,6 +54,20 @@ export class RingEntry {
     this.words = words;
     this.bytes = new Uint8Array(buffer);
     this.view = new DataView(buffer);
+    this.mask = (words.length / 2 - 1) | 0;
+  }
+
+  /** Byte offset of the entry's header in the ring; the payload starts 8 bytes later. */
+  get offset(): number {
+    return this.slot * WATCH_QUEUE_SLOT_SIZE;
+  }
+  /** Slots taken, header included (1..63). */
+  get slots(): number {
+    return (this.info & LENGTH_MASK) >>> LENGTH_SHIFT;
+  }
+  /** The ring index of the entry (free-running slot count). */
+  get index(): number {
+    return (this.base + ((this.slot - this.base) & this.mask)) >>> 0;
   }
 
   /** The watch id (WATCH_INFO_ID). */
@@ -222,9 +237,8 @@ export class RingReader {
         entry.type = WATCH_TYPE_META;
         entry.subtype = WATCH_META_LOSS_NOTIFICATION;
         entry.info = info;
-        entry.offset = 8 * slot;
-        entry.slots = (info & LENGTH_MASK) >>> LENGTH_SHIFT;
-        entry.index = this.tail;
+        entry.slot = slot;
+        entry.base = this.tail;
         this.tail = (this.tail + entry.slots) >>> 0;
         n++;
         this.lostTotal += entry.lost;
@@ -274,6 +288,7 @@ export class RingReader {
     const size = this.size | 0;
     const entry = this.entry;
     const start = this.tail;
+    entry.base = start;
     const skipHeader = SKIP_HEADER | 0;
     const lossHeader = LOSS_HEADER | 0;
     // Contract step 2: pairs with smp_store_release(&meta->head, h) in
@@ -321,9 +336,7 @@ export class RingReader {
         entry.type = w0 & 0xffffff;
         entry.subtype = w0 >>> 24;
         entry.info = info;
-        entry.offset = slot << 3;
-        entry.slots = len;
-        entry.index = (head - left) >>> 0;
+        entry.slot = slot;
         // Consumed even if the callback throws (libbpf's rule): a bad
         // entry must not be redelivered forever.
         left = (left - len) | 0;

@@ -48,11 +48,31 @@ describe('RingReader + RingWriter', () => {
     const rd = new RingReader(buf);
     let seq = 0;
     const got: number[] = [];
+    const at: Array<{ index: number; offset: number; slots: number }> = [];
     for (let round = 0; round < 40; round++) {
       for (let i = 0; i < 3; i++) expect(wr.post(WATCH_TYPE_KAPI, 0, 0, patternPayload(seq++, 63))).toBe('posted');
-      rd.consume((e) => got.push(checkPattern(e)));
+      rd.consume((e) => {
+        got.push(checkPattern(e));
+        at.push({ index: e.index, offset: e.offset, slots: e.slots });
+      });
     }
     expect(got).toEqual(Array.from({ length: seq }, (_, i) => i));
+    // index is the free-running slot count: it maps to offset, and the next
+    // entry starts where this one ends, or after the skip and meta slots at
+    // the wrap.
+    expect(at[0]).toEqual({ index: 3, offset: 24, slots: 63 });
+    for (let i = 0; i < at.length; i++) {
+      const { index, offset, slots } = at[i]!;
+      expect(offset).toBe((index % 256) * 8);
+      expect(slots).toBe(63);
+      const next = at[i + 1];
+      if (next === undefined) {
+        expect(new Uint32Array(buf)[TAIL]).toBe(index + slots);
+      } else if (next.index !== index + slots) {
+        expect(next.index % 256).toBe(3);
+        expect(next.index).toBe(Math.ceil((index + slots) / 256) * 256 + 3);
+      }
+    }
   });
 
   it('reports overrun with an exact loss entry and the OVERRUN flag', () => {
@@ -118,11 +138,23 @@ describe('RingReader + RingWriter', () => {
     const label = (e: RingEntry): string => (e.isLoss ? `lost ${e.lost}` : String(checkPattern(e)));
 
     it('delivers the loss entry between the others in one batch and counts it', () => {
-      const { rd, lost } = lossRing();
+      const { buf, rd, lost } = lossRing();
       const got: string[] = [];
-      expect(rd.consume((e) => got.push(label(e)))).toBe(got.length);
+      const at: Array<{ index: number; offset: number; slots: number }> = [];
+      expect(
+        rd.consume((e) => {
+          got.push(label(e));
+          at.push({ index: e.index, offset: e.offset, slots: e.slots });
+        }),
+      ).toBe(got.length);
       expect(got.slice(-3)).toEqual([`lost ${lost}`, '100', '101']);
       expect(rd.lost).toBe(lost);
+      // The loss entry and its neighbours have consistent positions too.
+      const [l, a, b] = at.slice(-3);
+      for (const e of at) expect(e.offset).toBe((e.index % 256) * 8);
+      expect(a!.index).toBe(l!.index + l!.slots);
+      expect(b!.index).toBe(a!.index + a!.slots);
+      expect(new Uint32Array(buf)[TAIL]).toBe(b!.index + b!.slots);
     });
 
     it('consumeN stops before or after the loss entry exactly', () => {
