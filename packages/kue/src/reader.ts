@@ -157,10 +157,6 @@ export class KueReader implements AsyncIterable<KueMessage> {
     cursor.lost = 0;
     try {
       decodeEach(this.#words, end, cursor, this.#record, cb);
-    } catch (err) {
-      // A malformed record: nothing after it can be found; drop the rest.
-      if (err instanceof KueError && err.code === 'ERR_KUE_CORRUPT') cursor.offset = end;
-      throw err;
     } finally {
       this.stats.messages += cursor.delivered;
       this.stats.lost += cursor.lost;

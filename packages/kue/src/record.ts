@@ -64,7 +64,12 @@ const FLAGS = F.flags.offset / 4;
 const LOST = F.lost.offset / 4;
 const ALIGN_MASK = KUE_RECORD_ALIGN - 1;
 
-function corrupt(offset: number, why: string): KueError {
+/**
+ * The error for a malformed record at `offset`. Nothing after it can be
+ * found, so the cursor skips to `end`: the rest of the read is dropped.
+ */
+function corrupt(cursor: DecodeCursor, end: number, offset: number, why: string): KueError {
+  cursor.offset = end;
   return new KueError('ERR_KUE_CORRUPT', `corrupt kue record at offset ${offset}: ${why}`);
 }
 
@@ -83,24 +88,24 @@ export interface DecodeCursor {
  * `words` to `cb` through `rec`, with the checks of decodeRecords(). Moves
  * the cursor past each record before its callback runs (a record is
  * consumed even if the callback throws). A malformed record throws
- * KueError('ERR_KUE_CORRUPT') with the cursor left on it.
+ * KueError('ERR_KUE_CORRUPT') and moves the cursor to `end`.
  */
 export function decodeEach(words: Uint32Array, end: number, cursor: DecodeCursor, rec: KueRecord, cb: (rec: KueRecord) => void): void {
   let off = cursor.offset;
   while (off < end) {
-    if (end - off < KUE_HDR_SIZE) throw corrupt(off, `${end - off} bytes left, header needs ${KUE_HDR_SIZE}`);
+    if (end - off < KUE_HDR_SIZE) throw corrupt(cursor, end, off, `${end - off} bytes left, header needs ${KUE_HDR_SIZE}`);
     const w = off >>> 2;
     const size = words[w + SIZE_LO]!;
-    if (words[w + SIZE_HI] !== 0 || size > KUE_MAX_MSG_SIZE) throw corrupt(off, 'size exceeds KUE_MAX_MSG_SIZE');
+    if (words[w + SIZE_HI] !== 0 || size > KUE_MAX_MSG_SIZE) throw corrupt(cursor, end, off, 'size exceeds KUE_MAX_MSG_SIZE');
     const len = KUE_HDR_SIZE + ((size + ALIGN_MASK) & ~ALIGN_MASK);
-    if (len > end - off) throw corrupt(off, `record of ${len} bytes truncated to ${end - off}`);
+    if (len > end - off) throw corrupt(cursor, end, off, `record of ${len} bytes truncated to ${end - off}`);
     const seqLo = words[w + SEQ_LO]!;
     const seqHi = words[w + SEQ_HI]!;
-    if (seqLo === 0 && seqHi === 0) throw corrupt(off, 'sequence number 0');
+    if (seqLo === 0 && seqHi === 0) throw corrupt(cursor, end, off, 'sequence number 0');
     const flags = words[w + FLAGS]!;
     const lost = words[w + LOST]!;
-    if ((flags & ~KUE_MSG_FLAG_LOST) !== 0) throw corrupt(off, `unknown flags 0x${flags.toString(16)}`);
-    if (((flags & KUE_MSG_FLAG_LOST) !== 0) !== (lost !== 0)) throw corrupt(off, `flags 0x${flags.toString(16)} disagree with lost ${lost}`);
+    if ((flags & ~KUE_MSG_FLAG_LOST) !== 0) throw corrupt(cursor, end, off, `unknown flags 0x${flags.toString(16)}`);
+    if (((flags & KUE_MSG_FLAG_LOST) !== 0) !== (lost !== 0)) throw corrupt(cursor, end, off, `flags 0x${flags.toString(16)} disagree with lost ${lost}`);
     rec.seq = seqHi * 4294967296 + seqLo;
     rec.seqHi = seqHi;
     rec.seqLo = seqLo;
