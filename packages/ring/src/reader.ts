@@ -31,14 +31,15 @@ import { loadAcquire, storeRelease } from './order.js';
  * need inside the callback and do not keep the object.
  */
 export class RingEntry {
-  /** Notification type (24 bits; WATCH_TYPE_*). */
-  type = 0;
-  /** Subtype (8 bits). */
-  subtype = 0;
-  /** The raw info word (WATCH_INFO_*). */
-  info = 0;
-  // The reader sets type, subtype, info and the slot; the rest is derived
-  // on demand, so an entry costs four stores, not seven.
+  // The reader stores the entry's two header words and its slot, nothing
+  // else (three stores per entry); every property below is derived on
+  // demand. The words are kept as int32 so that V8 stores them as small
+  // integers whatever their bits. The literals are uapi values, checked at
+  // load (LITERALS_MATCH_UAPI).
+  /** @internal The first header word (type | subtype << 24), as an int32. */
+  hdr = 0;
+  /** @internal The info word, as an int32. */
+  inf = 0;
   /** @internal The entry's slot in the ring. */
   slot = 0;
   /** @internal The ring index the batch started at (for `index`). */
@@ -57,13 +58,25 @@ export class RingEntry {
     this.mask = (words.length / 2 - 1) | 0;
   }
 
+  /** Notification type (24 bits; WATCH_TYPE_*). */
+  get type(): number {
+    return this.hdr & 0xffffff; // WATCH_NOTIFICATION_TYPE__MASK
+  }
+  /** Subtype (8 bits). */
+  get subtype(): number {
+    return this.hdr >>> 24; // WATCH_NOTIFICATION_SUBTYPE__SHIFT
+  }
+  /** The raw info word (WATCH_INFO_*), unsigned. */
+  get info(): number {
+    return this.inf >>> 0;
+  }
   /** Byte offset of the entry's header in the ring; the payload starts 8 bytes later. */
   get offset(): number {
-    return this.slot * WATCH_QUEUE_SLOT_SIZE;
+    return this.slot << 3; // WATCH_QUEUE_SLOT_SIZE
   }
   /** Slots taken, header included (1..63). */
   get slots(): number {
-    return (this.info & LENGTH_MASK) >>> LENGTH_SHIFT;
+    return (this.inf & 0x1f8) >>> 3; // WATCH_INFO_LENGTH, WATCH_INFO_LENGTH__SHIFT
   }
   /** The ring index of the entry (free-running slot count). */
   get index(): number {
@@ -234,9 +247,8 @@ export class RingReader {
         const entry = this.entry;
         const slot = this.tail & this.mask;
         const info = this.words[2 * slot + 1]!;
-        entry.type = WATCH_TYPE_META;
-        entry.subtype = WATCH_META_LOSS_NOTIFICATION;
-        entry.info = info;
+        entry.hdr = LOSS_HEADER | 0;
+        entry.inf = info | 0;
         entry.slot = slot;
         entry.base = this.tail;
         this.tail = (this.tail + entry.slots) >>> 0;
@@ -332,10 +344,8 @@ export class RingReader {
           why = STOP_LOSS;
           break;
         }
-        // WATCH_NOTIFICATION_TYPE__MASK, WATCH_NOTIFICATION_SUBTYPE__SHIFT
-        entry.type = w0 & 0xffffff;
-        entry.subtype = w0 >>> 24;
-        entry.info = info;
+        entry.hdr = w0;
+        entry.inf = info | 0;
         entry.slot = slot;
         // Consumed even if the callback throws (libbpf's rule): a bad
         // entry must not be redelivered forever.
