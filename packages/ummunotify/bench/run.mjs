@@ -37,6 +37,10 @@ function time(fn, iters, rounds = 7) {
 
 let sink = 0;
 
+// The four check loops below are written out one by one on purpose: a
+// shared loop would see both a BigInt and an int32 at its compare and both
+// typed-array kinds at its Atomics.load, and measure that polymorphism
+// instead of each check.
 function generationCheck(gen, iters) {
   // What a cache does per lookup: load and compare with the last seen value.
   const seen = Atomics.load(gen, 0);
