@@ -120,3 +120,12 @@ export function encodeRegisterSlot(out: DataView, start: bigint, end: bigint, co
 export function decodeRegisterSlot(view: DataView): number {
   return ummunotifyRegisterSlotIoctlSlot(view, 0);
 }
+
+/**
+ * The stamp of a generation: its low 32 bits as an int32, what
+ * `Ummunotify.stamp` loads. Use it to turn a generation from drain() into
+ * a stamp to compare with.
+ */
+export function generationStamp(generation: bigint): number {
+  return Number(BigInt.asIntN(32, generation));
+}

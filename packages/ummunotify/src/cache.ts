@@ -7,8 +7,8 @@
 // else the fd's generation counter (its 32-bit stamp when the source has
 // one, as Ummunotify does: no BigInt on the hit path). Only when that moved
 // does it drain the events, evict the entries whose cookies were
-// invalidated and look again; a miss drains too if the generation moved. With slots, invalidations of
-// other entries cost a hit nothing.
+// invalidated and look again; a miss drains too if the generation moved.
+// With slots, invalidations of other entries cost a hit nothing.
 // The lookup:
 //   1. exact start: an open-addressing hash table (StartIndex) from the
 //      aligned start address to the entries starting there, with start and
@@ -31,14 +31,9 @@
 // are never evicted, so in-use entries may exceed the capacity. An
 // invalidated entry leaves the lookup structures at once and is
 // deregistered when its last reference is released.
-import type { InvalidationEvent } from './abi.js';
+import { type InvalidationEvent, generationStamp } from './abi.js';
 import { hasCode } from './errors.js';
 import { StartIndex } from './start-index.js';
-
-/** The low 32 bits of a generation as an int32 (what a source's `stamp` loads). */
-function stampOf(generation: bigint): number {
-  return Number(BigInt.asIntN(32, generation));
-}
 
 /** A region's own generation counter (`RegionWatch` implements it). */
 export interface SlotWatch {
@@ -131,7 +126,7 @@ export class RegistrationCache<T> {
   readonly #align: number;
   #nextCookie: bigint;
   #seen: bigint;
-  /** stampOf(#seen), for sources with a stamp. */
+  /** generationStamp(#seen), for sources with a stamp. */
   #seenStamp: number;
   /** The source has `stamp`: the hit path loads it instead of `generation`. */
   readonly #stamped: boolean;
@@ -164,7 +159,7 @@ export class RegistrationCache<T> {
     this.#stamped = typeof this.#source.stamp === 'number';
     // Events before the cache existed concern no entry of it.
     this.#seen = this.#source.generation;
-    this.#seenStamp = stampOf(this.#seen);
+    this.#seenStamp = generationStamp(this.#seen);
   }
 
   /** Entries not yet deregistered (cached, in use, or invalidated but in use). */
@@ -250,7 +245,7 @@ export class RegistrationCache<T> {
       n++;
     }
     this.#seen = generation;
-    this.#seenStamp = stampOf(generation);
+    this.#seenStamp = generationStamp(generation);
     return n;
   }
 

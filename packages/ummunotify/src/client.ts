@@ -50,15 +50,6 @@ const NO_SLOTS = new BigUint64Array(0);
 const LOW_WORD = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
 
 /**
- * The stamp of a generation: its low 32 bits as an int32, what
- * `Ummunotify.stamp` loads. Use it to turn a generation from drain() into
- * a stamp to compare with.
- */
-export function generationStamp(generation: bigint): number {
-  return Number(BigInt.asIntN(32, generation));
-}
-
-/**
  * A region registered with a generation slot (registerWithSlot): its own
  * counter, bumped by the kernel each time an invalidation hits the region
  * and once when it is unregistered, never reset.

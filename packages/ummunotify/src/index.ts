@@ -1,6 +1,6 @@
 // @kchan/ummunotify: address-range invalidation events from /dev/ummunotify
 // and a registration cache kept coherent by them.
-export { Ummunotify, RegionWatch, generationStamp, type UmmunotifyOptions, type DrainResult, type EventsOptions } from './client.js';
+export { Ummunotify, RegionWatch, type UmmunotifyOptions, type DrainResult, type EventsOptions } from './client.js';
 export {
   RegistrationCache,
   CONTAINMENT_PROBES,
@@ -16,6 +16,7 @@ export {
   MAX_REGIONS,
   MAX_SLOTS,
   decodeEvents,
+  generationStamp,
   type DecodedBatch,
   type InvalidationEvent,
 } from './abi.js';
