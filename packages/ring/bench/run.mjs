@@ -151,7 +151,9 @@ try {
     row.ratio = median(ratios);
     row.ratioMin = Math.min(...ratios);
     row.ratioMax = Math.max(...ratios);
-    if (process.env.KCHAN_BENCH_VERBOSE) console.log("runs C", c.map((x) => (x / 1e6).toFixed(0)).join(" "), "JS", js.map((r) => (r.rate / 1e6).toFixed(0)).join(" "));
+    if (process.env.KCHAN_BENCH_VERBOSE) {
+      console.log('runs C', c.map((x) => (x / 1e6).toFixed(0)).join(' '), 'JS', js.map((r) => (r.rate / 1e6).toFixed(0)).join(' '));
+    }
     rows.push(row);
     console.log(
       `${row.mode} ${row.bytes}-byte entries x ${count}: C ${fmt(row.c)}, JS ${fmt(row.js)}, JS/C ${row.ratio.toFixed(2)}, ` +
