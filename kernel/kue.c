@@ -123,12 +123,16 @@ struct kue_msg {
 	u8 data[];
 };
 
+/* read() stages small records here to copy them out together. */
+#define KUE_STAGE_SIZE	4096
+
 struct kue_reader {
 	struct list_head node;		/* on kue.readers */
 	u64 cursor;			/* next seq to read; kue.lock */
 	u64 lost_pending;		/* dropped, not yet reported; kue.lock */
 	u64 lost_total;			/* dropped in all; kue.lock */
 	struct mutex read_lock;		/* serialises read() */
+	char *stage;			/* KUE_STAGE_SIZE bytes; read_lock */
 };
 
 static struct kue_queue {
@@ -160,17 +164,31 @@ static void kue_msg_free(struct kue_msg *msg)
 	kvfree(msg);
 }
 
+/*
+ * Put @msg on @retire. The work is scheduled only when the list becomes
+ * non-empty: from then until a run of the work takes the list (under
+ * kue.lock), a run that has not yet done so is pending or queued.
+ */
+static void kue_retire(struct kue_msg *msg)
+{
+	bool first = list_empty(&kue.retire);
+
+	lockdep_assert_held(&kue.lock);
+	list_move_tail(&msg->node, &kue.retire);
+	if (first)
+		queue_work(system_unbound_wq, &kue.retire_work);
+}
+
 /* Last reference gone: hand the message to the retire work. */
 static void kue_msg_release(struct kref *ref)
 {
 	struct kue_msg *msg = container_of(ref, struct kue_msg, ref);
 
 	lockdep_assert_held(&kue.lock);
-	list_move_tail(&msg->node, &kue.retire);
+	kue_retire(msg);
 	/* kue_recall_all() checks @limbo under kue.lock: no missed wake-up. */
 	if (waitqueue_active(&kue.limbo_wait))
 		wake_up_all(&kue.limbo_wait);
-	schedule_work(&kue.retire_work);
 }
 
 static void kue_msg_put(struct kue_msg *msg)
@@ -192,12 +210,16 @@ static void kue_msg_unlink(struct kue_msg *msg, int status)
 		 * Being copied, but from kue's memory: the callback need not
 		 * wait. The retire work keeps the queue's reference until then.
 		 */
-		list_move_tail(&msg->node, &kue.retire);
-		schedule_work(&kue.retire_work);
+		kue_retire(msg);
 		return;
 	}
-	list_move_tail(&msg->node, &kue.limbo);
-	kue_msg_put(msg);
+	/*
+	 * The queue's reference. If it was the last, the release moved the
+	 * message to @retire; otherwise it waits on @limbo for the copies.
+	 * Nobody sees it on @msgs in between: every put is under kue.lock.
+	 */
+	if (!kref_put(&msg->ref, kue_msg_release))
+		list_move_tail(&msg->node, &kue.limbo);
 }
 
 /*
@@ -214,7 +236,7 @@ static void kue_free_payload_any_context(const void *payload)
 		return;
 	}
 	if (llist_add((struct llist_node *)payload, &kue.vfree))
-		schedule_work(&kue.retire_work);
+		queue_work(system_unbound_wq, &kue.retire_work);
 }
 
 static void kue_retire_work(struct work_struct *work)
@@ -540,6 +562,12 @@ static int kue_open(struct inode *inode, struct file *file)
 	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return -ENOMEM;
+	/* Zeroed: it only ever holds records this reader was given. */
+	r->stage = kzalloc(KUE_STAGE_SIZE, GFP_KERNEL_ACCOUNT);
+	if (!r->stage) {
+		kfree(r);
+		return -ENOMEM;
+	}
 	mutex_init(&r->read_lock);
 
 	spin_lock_irqsave(&kue.lock, flags);
@@ -597,6 +625,7 @@ static int kue_release(struct inode *inode, struct file *file)
 	spin_unlock_irqrestore(&kue.lock, flags);
 
 	mutex_destroy(&r->read_lock);
+	kfree(r->stage);
 	kfree(r);
 	return 0;
 }
@@ -636,19 +665,25 @@ static size_t kue_record_size(const struct kue_msg *msg)
 	return sizeof(struct kue_msg_hdr) + ALIGN(msg->size, KUE_RECORD_ALIGN);
 }
 
+/* Fill in the header of @msg's record; @lost for the first of a read. */
+static void kue_fill_hdr(struct kue_msg_hdr *hdr, const struct kue_msg *msg,
+			 u32 lost)
+{
+	hdr->size = msg->size;
+	hdr->seq = msg->seq;
+	hdr->flags = lost ? KUE_MSG_FLAG_LOST : 0;
+	hdr->lost = lost;
+}
+
 /* Copy one record to @ubuf; kue.lock not held, @msg referenced. */
 static int kue_copy_record(char __user *ubuf, const struct kue_msg *msg,
 			   u32 lost)
 {
 	static const u8 zeros[KUE_RECORD_ALIGN];
-	struct kue_msg_hdr hdr = {
-		.size	= msg->size,
-		.seq	= msg->seq,
-		.flags	= lost ? KUE_MSG_FLAG_LOST : 0,
-		.lost	= lost,
-	};
 	size_t pad = ALIGN(msg->size, KUE_RECORD_ALIGN) - msg->size;
+	struct kue_msg_hdr hdr;
 
+	kue_fill_hdr(&hdr, msg, lost);
 	if (copy_to_user(ubuf, &hdr, sizeof(hdr)))
 		return -EFAULT;
 	ubuf += sizeof(hdr);
@@ -659,8 +694,82 @@ static int kue_copy_record(char __user *ubuf, const struct kue_msg *msg,
 	return 0;
 }
 
+/* Write one record to @dst, which has room for it; @msg referenced. */
+static void kue_stage_record(char *dst, const struct kue_msg *msg, u32 lost)
+{
+	size_t pad = ALIGN(msg->size, KUE_RECORD_ALIGN) - msg->size;
+
+	kue_fill_hdr((struct kue_msg_hdr *)dst, msg, lost);
+	dst += sizeof(struct kue_msg_hdr);
+	memcpy(dst, msg->payload, msg->size);
+	if (pad)
+		memset(dst + msg->size, 0, pad);
+}
+
+/*
+ * Copy the @staged bytes in @r->stage, the records of batch[*@done..@end),
+ * to @ubuf + *@out, and count those that arrived whole in *@done and *@out.
+ * Returns false if a fault stopped the copy.
+ */
+static bool kue_flush_stage(struct kue_reader *r, char __user *ubuf,
+			    struct kue_msg **batch, unsigned int end,
+			    size_t staged, unsigned int *done, size_t *out)
+{
+	size_t ok = staged - copy_to_user(ubuf + *out, r->stage, staged);
+	size_t size;
+
+	while (*done < end) {
+		size = kue_record_size(batch[*done]);
+		if (size > ok)
+			return false;
+		ok -= size;
+		*out += size;
+		(*done)++;
+	}
+	return true;
+}
+
+/*
+ * Copy the @n records of @batch to @ubuf. Records are staged in @r->stage
+ * and copied out one stage-full at a time: one copy_to_user() (and one
+ * hardened-usercopy check) for many small records instead of two each. A
+ * record larger than the stage is copied directly. Returns how many records
+ * reached @ubuf whole, and their bytes in *@bytes; a fault stops the copy.
+ */
+static unsigned int kue_copy_batch(struct kue_reader *r, char __user *ubuf,
+				   struct kue_msg **batch, unsigned int n,
+				   u32 lost, size_t *bytes)
+{
+	size_t size, staged = 0;
+	unsigned int i, done = 0;
+
+	*bytes = 0;
+	for (i = 0; i < n; i++) {
+		size = kue_record_size(batch[i]);
+		if (staged + size > KUE_STAGE_SIZE) {
+			if (staged && !kue_flush_stage(r, ubuf, batch, i, staged,
+						       &done, bytes))
+				return done;
+			staged = 0;
+			if (size > KUE_STAGE_SIZE) {
+				if (kue_copy_record(ubuf + *bytes, batch[i],
+						    i ? 0 : lost))
+					return done;
+				*bytes += size;
+				done++;
+				continue;
+			}
+		}
+		kue_stage_record(r->stage + staged, batch[i], i ? 0 : lost);
+		staged += size;
+	}
+	if (staged)
+		kue_flush_stage(r, ubuf, batch, n, staged, &done, bytes);
+	return done;
+}
+
 /* Messages copied per lock round trip in read(). */
-#define KUE_READ_BATCH	16
+#define KUE_READ_BATCH	32
 
 /*
  * Take references on up to KUE_READ_BATCH consecutive messages from @msg
@@ -685,19 +794,96 @@ static unsigned int kue_gather(struct kue_msg *msg, size_t room,
 	return n;
 }
 
-/* @r has read @msg: move the cursor past it. */
+/*
+ * @r has read @msg, which it holds a reference on: move the cursor past it
+ * and drop the reference.
+ */
 static void kue_passed(struct kue_reader *r, struct kue_msg *msg)
 {
 	lockdep_assert_held(&kue.lock);
 	r->cursor = msg->seq + 1;
 	if (msg->status == KUE_QUEUED) {
-		if (!--msg->readers)
+		if (!--msg->readers) {
+			/*
+			 * Ours first: then, unless another read() still
+			 * copies it, the unlink retires it with no reference
+			 * left rather than leaving one to the retire work.
+			 * Queued: the queue's reference keeps it.
+			 */
+			refcount_dec(&msg->ref.refcount);
 			kue_msg_unlink(msg, 0);
+			return;
+		}
 	} else if (msg->status == -ENOBUFS) {
 		/* Dropped while we copied it: not lost after all. */
 		r->lost_pending--;
 		r->lost_total--;
 	}
+	kue_msg_put(msg);
+}
+
+/*
+ * Can @r's pass deliver @msg by kue_pass_batch()'s fast path: still queued,
+ * @r its last reader, no reference but the queue's and @r's, and next on
+ * @msgs after @prev (NULL: first)?
+ */
+static bool kue_deliverable(struct kue_msg *msg, struct kue_msg *prev)
+{
+	struct list_head *next = prev ? prev->node.next : kue.msgs.next;
+
+	return msg->status == KUE_QUEUED && msg->readers == 1 &&
+	       kref_read(&msg->ref) == 2 && next == &msg->node;
+}
+
+/* Retire the messages from the head of @msgs up to @last in one move. */
+static void kue_retire_run(struct kue_msg *last)
+{
+	bool first = list_empty(&kue.retire);
+	LIST_HEAD(run);
+
+	list_cut_position(&run, &kue.msgs, &last->node);
+	list_splice_tail(&run, &kue.retire);
+	if (first)
+		queue_work(system_unbound_wq, &kue.retire_work);
+}
+
+/*
+ * @r has read the @n messages of @batch, holding a reference on each:
+ * kue_passed() each. No message older than one @r is the last to pass is
+ * still queued (a reader yet to pass the older one was open when this one
+ * was sent, and has not passed it either), so those @r delivers form a run
+ * at the head of @msgs. The run leaves in one list move instead of two per
+ * message (each an out-of-line call with CONFIG_DEBUG_LIST), without a lock
+ * round trip per message in the retire work.
+ */
+static void kue_pass_batch(struct kue_reader *r, struct kue_msg **batch,
+			   unsigned int n)
+{
+	struct kue_msg *msg, *run = NULL;
+	unsigned int i;
+
+	lockdep_assert_held(&kue.lock);
+	for (i = 0; i < n; i++) {
+		msg = batch[i];
+		if (!kue_deliverable(msg, run)) {
+			if (run)
+				kue_retire_run(run);
+			run = NULL;
+			kue_passed(r, msg);
+			continue;
+		}
+		r->cursor = msg->seq + 1;
+		msg->readers = 0;
+		msg->status = 0;
+		kue.queued_msgs--;
+		kue.queued_bytes -= msg->size;
+		rb_erase(&msg->rb, &kue.tree);
+		/* @r's reference and the queue's: the retire work frees it. */
+		WARN_ON_ONCE(!refcount_sub_and_test(2, &msg->ref.refcount));
+		run = msg;
+	}
+	if (run)
+		kue_retire_run(run);
 }
 
 /*
@@ -715,14 +901,13 @@ static ssize_t kue_read(struct file *file, char __user *ubuf, size_t count,
 	unsigned int n, i, done;
 	struct kue_msg *msg;
 	unsigned long flags;
-	size_t copied = 0;
+	size_t copied = 0, bytes;
 	ssize_t ret = 0;
 	u32 lost;
-	int err = 0;
 
 	if (mutex_lock_interruptible(&r->read_lock))
 		return -ERESTARTSYS;
-	while (!err) {
+	for (;;) {
 		spin_lock_irqsave(&kue.lock, flags);
 		msg = kue_next_msg(r);
 		if (!msg) {
@@ -750,27 +935,21 @@ static ssize_t kue_read(struct file *file, char __user *ubuf, size_t count,
 		lost = min_t(u64, r->lost_pending, U32_MAX);
 		spin_unlock_irqrestore(&kue.lock, flags);
 
-		done = 0;
-		for (i = 0; i < n; i++) {
-			err = kue_copy_record(ubuf + copied, batch[i],
-					      i ? 0 : lost);
-			if (err)
-				break;
-			copied += kue_record_size(batch[i]);
-			done++;
-		}
+		done = kue_copy_batch(r, ubuf + copied, batch, n, lost, &bytes);
+		copied += bytes;
 
 		spin_lock_irqsave(&kue.lock, flags);
 		if (done)
 			r->lost_pending -= lost;
-		for (i = 0; i < n; i++) {
-			if (i < done)
-				kue_passed(r, batch[i]);
+		kue_pass_batch(r, batch, done);
+		for (i = done; i < n; i++)
 			kue_msg_put(batch[i]);
-		}
 		spin_unlock_irqrestore(&kue.lock, flags);
-		if (err && !copied)
-			ret = err;
+		if (done < n) {
+			if (!copied)
+				ret = -EFAULT;
+			break;
+		}
 	}
 	mutex_unlock(&r->read_lock);
 	return copied ? copied : ret;

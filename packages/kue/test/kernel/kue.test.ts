@@ -169,6 +169,33 @@ describe.skipIf(!inVm)(`kue on the real kernel (${inVm ? 'VM' : SKIP_REASON})`, 
     }
   });
 
+  it('returns the whole records before a fault inside one staged copy', () => {
+    // read() copies small records out in stage-fulls (one copy_to_user() for
+    // many): a fault part-way through one still returns every record that
+    // reached user space whole, and the next read starts at the first that
+    // did not.
+    const fd = native.open('/dev/kue', native.O_RDONLY | native.O_NONBLOCK);
+    const page = native.PAGE_SIZE;
+    const map = native.mmapAnonymous(2 * page, native.PROT_READ | native.PROT_WRITE);
+    try {
+      native.mprotect(map, page, page, native.PROT_NONE);
+      const rec = recordSize(64);
+      const start = 1000;
+      const fit = Math.floor((page - start) / rec);
+      const { first } = sent(kcmd('kue send 60 64'));
+      expect(native.read(fd, new Uint8Array(map.buffer, start, 2 * page - start))).toBe(fit * rec);
+      const got = decodeRecords(new Uint8Array(map.buffer, start, fit * rec), fit * rec, true);
+      expect(got.map((m) => m.seq)).toEqual(Array.from({ length: fit }, (_, i) => first + BigInt(i)));
+      expect(got[fit - 1]!.payload).toEqual(pattern(fit - 1, 64));
+      const rest = rawDrain(fd);
+      expect(rest.map((m) => m.seq)).toEqual(Array.from({ length: 60 - fit }, (_, i) => first + BigInt(fit + i)));
+      expect(rest.every((m) => m.lost === 0)).toBe(true);
+    } finally {
+      map.unmap();
+      native.close(fd);
+    }
+  });
+
   it('KueReader grows a 16-byte buffer to read a 64 KiB message', async () => {
     const r = await KueReader.open({ bufferSize: 16 });
     try {
