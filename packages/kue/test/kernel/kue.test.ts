@@ -142,31 +142,38 @@ describe.skipIf(!inVm)(`kue on the real kernel (${inVm ? 'VM' : SKIP_REASON})`, 
     closeSync(a);
   });
 
-  it('loses nothing when the user buffer faults mid-read', () => {
+  /** A non-blocking reader and two pages of memory, the second PROT_NONE. */
+  function withFaultingPage(fn: (fd: number, mem: ArrayBuffer, page: number) => void): void {
     const fd = native.open('/dev/kue', native.O_RDONLY | native.O_NONBLOCK);
     const page = native.PAGE_SIZE;
     const map = native.mmapAnonymous(2 * page, native.PROT_READ | native.PROT_WRITE);
     try {
       native.mprotect(map, page, page, native.PROT_NONE);
+      fn(fd, map.buffer, page);
+    } finally {
+      map.unmap();
+      native.close(fd);
+    }
+  }
+
+  it('loses nothing when the user buffer faults mid-read', () => {
+    withFaultingPage((fd, mem, page) => {
       const rec = recordSize(page / 4 - 24);
       expect(rec).toBe(page / 4);
       const { first } = sent(kcmd(`kue send 6 ${page / 4 - 24}`));
       // A buffer starting in the PROT_NONE page: EFAULT, nothing consumed.
-      expect(() => native.read(fd, new Uint8Array(map.buffer, page, page))).toThrow(
+      expect(() => native.read(fd, new Uint8Array(mem, page, page))).toThrow(
         expect.objectContaining({ code: 'EFAULT' }),
       );
       // Four records fit the good page; the fifth faults: a short read.
-      expect(native.read(fd, new Uint8Array(map.buffer))).toBe(page);
-      const got = decodeRecords(new Uint8Array(map.buffer, 0, page), page, true);
+      expect(native.read(fd, new Uint8Array(mem))).toBe(page);
+      const got = decodeRecords(new Uint8Array(mem, 0, page), page, true);
       expect(got.map((m) => m.seq)).toEqual([first, first + 1n, first + 2n, first + 3n]);
       const rest = rawDrain(fd);
       expect(rest.map((m) => m.seq)).toEqual([first + 4n, first + 5n]);
       expect(rest[0]!.lost).toBe(0);
       expect(rest[1]!.payload).toEqual(pattern(5, page / 4 - 24));
-    } finally {
-      map.unmap();
-      native.close(fd);
-    }
+    });
   });
 
   it('returns the whole records before a fault inside one staged copy', () => {
@@ -174,26 +181,19 @@ describe.skipIf(!inVm)(`kue on the real kernel (${inVm ? 'VM' : SKIP_REASON})`, 
     // many): a fault part-way through one still returns every record that
     // reached user space whole, and the next read starts at the first that
     // did not.
-    const fd = native.open('/dev/kue', native.O_RDONLY | native.O_NONBLOCK);
-    const page = native.PAGE_SIZE;
-    const map = native.mmapAnonymous(2 * page, native.PROT_READ | native.PROT_WRITE);
-    try {
-      native.mprotect(map, page, page, native.PROT_NONE);
+    withFaultingPage((fd, mem, page) => {
       const rec = recordSize(64);
       const start = 1000;
       const fit = Math.floor((page - start) / rec);
       const { first } = sent(kcmd('kue send 60 64'));
-      expect(native.read(fd, new Uint8Array(map.buffer, start, 2 * page - start))).toBe(fit * rec);
-      const got = decodeRecords(new Uint8Array(map.buffer, start, fit * rec), fit * rec, true);
+      expect(native.read(fd, new Uint8Array(mem, start, 2 * page - start))).toBe(fit * rec);
+      const got = decodeRecords(new Uint8Array(mem, start, fit * rec), fit * rec, true);
       expect(got.map((m) => m.seq)).toEqual(Array.from({ length: fit }, (_, i) => first + BigInt(i)));
       expect(got[fit - 1]!.payload).toEqual(pattern(fit - 1, 64));
       const rest = rawDrain(fd);
       expect(rest.map((m) => m.seq)).toEqual(Array.from({ length: 60 - fit }, (_, i) => first + BigInt(fit + i)));
       expect(rest.every((m) => m.lost === 0)).toBe(true);
-    } finally {
-      map.unmap();
-      native.close(fd);
-    }
+    });
   });
 
   it('KueReader grows a 16-byte buffer to read a 64 KiB message', async () => {
