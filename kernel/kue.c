@@ -171,9 +171,10 @@ static void kue_msg_free(struct kue_msg *msg)
  */
 static void kue_retire(struct kue_msg *msg)
 {
-	bool first = list_empty(&kue.retire);
+	bool first;
 
 	lockdep_assert_held(&kue.lock);
+	first = list_empty(&kue.retire);
 	list_move_tail(&msg->node, &kue.retire);
 	if (first)
 		queue_work(system_unbound_wq, &kue.retire_work);
@@ -838,9 +839,11 @@ static bool kue_deliverable(struct kue_msg *msg, struct kue_msg *prev)
 /* Retire the messages from the head of @msgs up to @last in one move. */
 static void kue_retire_run(struct kue_msg *last)
 {
-	bool first = list_empty(&kue.retire);
 	LIST_HEAD(run);
+	bool first;
 
+	lockdep_assert_held(&kue.lock);
+	first = list_empty(&kue.retire);
 	list_cut_position(&run, &kue.msgs, &last->node);
 	list_splice_tail(&run, &kue.retire);
 	if (first)
