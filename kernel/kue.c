@@ -682,7 +682,7 @@ static int kue_copy_record(char __user *ubuf, const struct kue_msg *msg,
 {
 	static const u8 zeros[KUE_RECORD_ALIGN];
 	size_t pad = ALIGN(msg->size, KUE_RECORD_ALIGN) - msg->size;
-	struct kue_msg_hdr hdr;
+	struct kue_msg_hdr hdr = {};
 
 	kue_fill_hdr(&hdr, msg, lost);
 	if (copy_to_user(ubuf, &hdr, sizeof(hdr)))
@@ -806,10 +806,11 @@ static void kue_passed(struct kue_reader *r, struct kue_msg *msg)
 	if (msg->status == KUE_QUEUED) {
 		if (!--msg->readers) {
 			/*
-			 * Ours first: then, unless another read() still
-			 * copies it, the unlink retires it with no reference
-			 * left rather than leaving one to the retire work.
-			 * Queued: the queue's reference keeps it.
+			 * Ours first, so that the unlink retires it with no
+			 * reference left rather than leaving one to the retire
+			 * work: no other read() can be copying it (that reader
+			 * would still count in @readers). Queued: the queue's
+			 * reference keeps it.
 			 */
 			refcount_dec(&msg->ref.refcount);
 			kue_msg_unlink(msg, 0);
@@ -852,12 +853,15 @@ static void kue_retire_run(struct kue_msg *last)
 
 /*
  * @r has read the @n messages of @batch, holding a reference on each:
- * kue_passed() each. No message older than one @r is the last to pass is
- * still queued (a reader yet to pass the older one was open when this one
- * was sent, and has not passed it either), so those @r delivers form a run
- * at the head of @msgs. The run leaves in one list move instead of two per
- * message (each an out-of-line call with CONFIG_DEBUG_LIST), without a lock
- * round trip per message in the retire work.
+ * kue_passed() each. A message @r is the last to pass is normally the
+ * oldest queued one: a reader yet to pass an older one was open when this
+ * one was sent and has not passed it either. (Not while a closing reader's
+ * kue_release() has dropped the lock between batches: it no longer counts
+ * for new messages but still holds up older ones; kue_deliverable() checks
+ * the position.) So the messages @r delivers form a run at the head of
+ * @msgs, which leaves in one list move instead of two per message (each an
+ * out-of-line call with CONFIG_DEBUG_LIST), without a lock round trip per
+ * message in the retire work.
  */
 static void kue_pass_batch(struct kue_reader *r, struct kue_msg **batch,
 			   unsigned int n)
