@@ -165,6 +165,15 @@ static void kue_msg_free(struct kue_msg *msg)
 }
 
 /*
+ * The retire work (callbacks, frees) need not run on the CPU that queued
+ * it: the unbound workqueue.
+ */
+static void kue_queue_retire_work(void)
+{
+	queue_work(system_unbound_wq, &kue.retire_work);
+}
+
+/*
  * Put @msg on @retire. The work is scheduled only when the list becomes
  * non-empty: from then until a run of the work takes the list (under
  * kue.lock), a run that has not yet done so is pending or queued.
@@ -177,7 +186,7 @@ static void kue_retire(struct kue_msg *msg)
 	first = list_empty(&kue.retire);
 	list_move_tail(&msg->node, &kue.retire);
 	if (first)
-		queue_work(system_unbound_wq, &kue.retire_work);
+		kue_queue_retire_work();
 }
 
 /* Last reference gone: hand the message to the retire work. */
@@ -198,14 +207,23 @@ static void kue_msg_put(struct kue_msg *msg)
 	kref_put(&msg->ref, kue_msg_release);
 }
 
-/* Take a queued message off the queue with its final @status. */
-static void kue_msg_unlink(struct kue_msg *msg, int status)
+/*
+ * Give @msg its final @status and take it out of the queue's counts and
+ * tree; the caller moves it off @msgs.
+ */
+static void kue_msg_dequeue(struct kue_msg *msg, int status)
 {
 	lockdep_assert_held(&kue.lock);
 	msg->status = status;
 	kue.queued_msgs--;
 	kue.queued_bytes -= msg->size;
 	rb_erase(&msg->rb, &kue.tree);
+}
+
+/* Take a queued message off the queue with its final @status. */
+static void kue_msg_unlink(struct kue_msg *msg, int status)
+{
+	kue_msg_dequeue(msg, status);
 	if (!(msg->flags & KUE_NOCOPY) && kref_read(&msg->ref) > 1) {
 		/*
 		 * Being copied, but from kue's memory: the callback need not
@@ -237,7 +255,7 @@ static void kue_free_payload_any_context(const void *payload)
 		return;
 	}
 	if (llist_add((struct llist_node *)payload, &kue.vfree))
-		queue_work(system_unbound_wq, &kue.retire_work);
+		kue_queue_retire_work();
 }
 
 static void kue_retire_work(struct work_struct *work)
@@ -848,7 +866,7 @@ static void kue_retire_run(struct kue_msg *last)
 	list_cut_position(&run, &kue.msgs, &last->node);
 	list_splice_tail(&run, &kue.retire);
 	if (first)
-		queue_work(system_unbound_wq, &kue.retire_work);
+		kue_queue_retire_work();
 }
 
 /*
@@ -881,10 +899,7 @@ static void kue_pass_batch(struct kue_reader *r, struct kue_msg **batch,
 		}
 		r->cursor = msg->seq + 1;
 		msg->readers = 0;
-		msg->status = 0;
-		kue.queued_msgs--;
-		kue.queued_bytes -= msg->size;
-		rb_erase(&msg->rb, &kue.tree);
+		kue_msg_dequeue(msg, 0);
 		/* @r's reference and the queue's: the retire work frees it. */
 		WARN_ON_ONCE(!refcount_sub_and_test(2, &msg->ref.refcount));
 		run = msg;
