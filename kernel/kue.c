@@ -123,16 +123,12 @@ struct kue_msg {
 	u8 data[];
 };
 
-/* read() stages small records here to copy them out together. */
-#define KUE_STAGE_SIZE	4096
-
 struct kue_reader {
 	struct list_head node;		/* on kue.readers */
 	u64 cursor;			/* next seq to read; kue.lock */
 	u64 lost_pending;		/* dropped, not yet reported; kue.lock */
 	u64 lost_total;			/* dropped in all; kue.lock */
 	struct mutex read_lock;		/* serialises read() */
-	char *stage;			/* KUE_STAGE_SIZE bytes; read_lock */
 };
 
 static struct kue_queue {
@@ -581,12 +577,6 @@ static int kue_open(struct inode *inode, struct file *file)
 	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return -ENOMEM;
-	/* Zeroed: it only ever holds records this reader was given. */
-	r->stage = kzalloc(KUE_STAGE_SIZE, GFP_KERNEL_ACCOUNT);
-	if (!r->stage) {
-		kfree(r);
-		return -ENOMEM;
-	}
 	mutex_init(&r->read_lock);
 
 	spin_lock_irqsave(&kue.lock, flags);
@@ -644,7 +634,6 @@ static int kue_release(struct inode *inode, struct file *file)
 	spin_unlock_irqrestore(&kue.lock, flags);
 
 	mutex_destroy(&r->read_lock);
-	kfree(r->stage);
 	kfree(r);
 	return 0;
 }
@@ -713,78 +702,83 @@ static int kue_copy_record(char __user *ubuf, const struct kue_msg *msg,
 	return 0;
 }
 
-/* Write one record to @dst, which has room for it; @msg referenced. */
-static void kue_stage_record(char *dst, const struct kue_msg *msg, u32 lost)
-{
-	size_t pad = ALIGN(msg->size, KUE_RECORD_ALIGN) - msg->size;
-
-	kue_fill_hdr((struct kue_msg_hdr *)dst, msg, lost);
-	dst += sizeof(struct kue_msg_hdr);
-	memcpy(dst, msg->payload, msg->size);
-	if (pad)
-		memset(dst + msg->size, 0, pad);
-}
+/*
+ * Records with payloads up to this size are written to user space in one
+ * user-access section per run of them (header fields and payload words
+ * stored directly, as filldir() does); larger ones with copy_to_user().
+ */
+#define KUE_INLINE_MAX	4096
 
 /*
- * Copy the @staged bytes in @r->stage, the records of batch[*@done..@end),
- * to @ubuf + *@out, and count those that arrived whole in *@done and *@out.
- * Returns false if a fault stopped the copy.
+ * Write the @n records of @batch, @len bytes in all and none larger than
+ * KUE_INLINE_MAX, to @ubuf in one user-access section. Returns how many
+ * arrived whole, and adds their bytes to *@out; a fault stops the copy.
  */
-static bool kue_flush_stage(struct kue_reader *r, char __user *ubuf,
-			    struct kue_msg **batch, unsigned int end,
-			    size_t staged, unsigned int *done, size_t *out)
+static unsigned int kue_put_run(char __user *ubuf, struct kue_msg **batch,
+				unsigned int n, size_t len, u32 lost,
+				size_t *out)
 {
-	size_t ok = staged - copy_to_user(ubuf + *out, r->stage, staged);
-	size_t size;
+	static const u8 zeros[KUE_RECORD_ALIGN];
+	struct kue_msg_hdr __user *uhdr;
+	const struct kue_msg *msg;
+	size_t start = *out;
+	unsigned int i;
 
-	while (*done < end) {
-		size = kue_record_size(batch[*done]);
-		if (size > ok)
-			return false;
-		ok -= size;
-		*out += size;
-		(*done)++;
+	if (!user_write_access_begin(ubuf, len))
+		return 0;
+	for (i = 0; i < n; i++) {
+		msg = batch[i];
+		uhdr = (struct kue_msg_hdr __user *)(ubuf + *out - start);
+		unsafe_put_user(msg->size, &uhdr->size, fault);
+		unsafe_put_user(msg->seq, &uhdr->seq, fault);
+		unsafe_put_user(lost ? KUE_MSG_FLAG_LOST : 0, &uhdr->flags,
+				fault);
+		unsafe_put_user(lost, &uhdr->lost, fault);
+		unsafe_copy_to_user((char __user *)(uhdr + 1), msg->payload, msg->size, fault);
+		unsafe_copy_to_user((char __user *)(uhdr + 1) + msg->size, zeros,
+				    ALIGN(msg->size, KUE_RECORD_ALIGN) - msg->size,
+				    fault);
+		*out += kue_record_size(msg);
+		lost = 0;
 	}
-	return true;
+fault:
+	user_write_access_end();
+	return i;
 }
 
 /*
- * Copy the @n records of @batch to @ubuf. Records are staged in @r->stage
- * and copied out one stage-full at a time: one copy_to_user() (and one
- * hardened-usercopy check) for many small records instead of two each. A
- * record larger than the stage is copied directly. Returns how many records
- * reached @ubuf whole, and their bytes in *@bytes; a fault stops the copy.
+ * Copy the @n records of @batch to @ubuf: runs of small records in one
+ * user-access section each, larger records one by one. Returns how many
+ * records reached @ubuf whole, and their bytes in *@bytes; a fault stops
+ * the copy.
  */
-static unsigned int kue_copy_batch(struct kue_reader *r, char __user *ubuf,
-				   struct kue_msg **batch, unsigned int n,
-				   u32 lost, size_t *bytes)
+static unsigned int kue_copy_batch(char __user *ubuf, struct kue_msg **batch,
+				   unsigned int n, u32 lost, size_t *bytes)
 {
-	size_t size, staged = 0;
-	unsigned int i, done = 0;
+	unsigned int i = 0, end, done;
+	size_t len;
 
 	*bytes = 0;
-	for (i = 0; i < n; i++) {
-		size = kue_record_size(batch[i]);
-		if (staged + size > KUE_STAGE_SIZE) {
-			if (staged && !kue_flush_stage(r, ubuf, batch, i, staged,
-						       &done, bytes))
-				return done;
-			staged = 0;
-			if (size > KUE_STAGE_SIZE) {
-				if (kue_copy_record(ubuf + *bytes, batch[i],
-						    i ? 0 : lost))
-					return done;
-				*bytes += size;
-				done++;
-				continue;
-			}
+	while (i < n) {
+		if (batch[i]->size > KUE_INLINE_MAX) {
+			if (kue_copy_record(ubuf + *bytes, batch[i],
+					    i ? 0 : lost))
+				break;
+			*bytes += kue_record_size(batch[i]);
+			i++;
+			continue;
 		}
-		kue_stage_record(r->stage + staged, batch[i], i ? 0 : lost);
-		staged += size;
+		len = 0;
+		for (end = i; end < n && batch[end]->size <= KUE_INLINE_MAX;
+		     end++)
+			len += kue_record_size(batch[end]);
+		done = kue_put_run(ubuf + *bytes, batch + i, end - i, len,
+				   i ? 0 : lost, bytes);
+		i += done;
+		if (i < end)
+			break;
 	}
-	if (staged)
-		kue_flush_stage(r, ubuf, batch, n, staged, &done, bytes);
-	return done;
+	return i;
 }
 
 /* Messages copied per lock round trip in read(). */
@@ -957,7 +951,7 @@ static ssize_t kue_read(struct file *file, char __user *ubuf, size_t count,
 		lost = min_t(u64, r->lost_pending, U32_MAX);
 		spin_unlock_irqrestore(&kue.lock, flags);
 
-		done = kue_copy_batch(r, ubuf + copied, batch, n, lost, &bytes);
+		done = kue_copy_batch(ubuf + copied, batch, n, lost, &bytes);
 		copied += bytes;
 
 		spin_lock_irqsave(&kue.lock, flags);

@@ -176,11 +176,10 @@ describe.skipIf(!inVm)(`kue on the real kernel (${inVm ? 'VM' : SKIP_REASON})`, 
     });
   });
 
-  it('returns the whole records before a fault inside one staged copy', () => {
-    // read() copies small records out in stage-fulls (one copy_to_user() for
-    // many): a fault part-way through one still returns every record that
-    // reached user space whole, and the next read starts at the first that
-    // did not.
+  it('returns the whole records before a fault inside one run of small records', () => {
+    // read() writes a run of small records in one user-access section: a
+    // fault part-way through it still returns every record that reached user
+    // space whole, and the next read starts at the first that did not.
     withFaultingPage((fd, mem, page) => {
       const rec = recordSize(64);
       const start = 1000;
