@@ -19,6 +19,16 @@
  * reader is open is delivered at once instead of being queued: no future
  * opener would read it. So the queue is empty whenever no fd is open.
  *
+ * Index. Lookups by seq (a recall, a reader that is not the slowest, a
+ * closing reader) go through kue.tree, which holds only some queued messages:
+ * the oldest one always, and then at least one in every KUE_INDEX_STRIDE
+ * consecutive ones. A lookup finds the last indexed message at or below
+ * the seq and walks @msgs from there, fewer than KUE_INDEX_STRIDE steps.
+ * A message leaving the queue hands its place in the tree to the next one
+ * if that is not indexed (rb_replace_node(): the same place in seq order),
+ * so runs of unindexed messages never merge, and messages delivered in
+ * order leave the tree once per run instead of one rb_erase() each.
+ *
  * Memory bound: at most kue_limit_bytes of payload and kue_limit_msgs
  * messages are queued. A send that would exceed either drops the oldest
  * messages first. Each reader whose cursor was at or below a dropped
@@ -109,7 +119,7 @@ MODULE_PARM_DESC(kue_gid,
 
 struct kue_msg {
 	struct list_head node;		/* kue.msgs, .limbo, .retire or none */
-	struct rb_node rb;		/* in kue.tree while queued */
+	struct rb_node rb;		/* in kue.tree if indexed; see "Index" */
 	struct kref ref;		/* queue + in-progress reads */
 	u64 seq;
 	size_t size;
@@ -134,7 +144,8 @@ struct kue_reader {
 static struct kue_queue {
 	spinlock_t lock;		/* see "Locking" above */
 	struct list_head msgs;		/* queued, ascending seq */
-	struct rb_root tree;		/* the same messages by seq */
+	struct rb_root tree;		/* some of them by seq; see "Index" */
+	unsigned int unindexed;		/* at most this many after the last indexed */
 	struct list_head limbo;		/* unlinked, still being copied */
 	struct list_head retire;	/* waiting for the retire work */
 	struct llist_head vfree;	/* payloads for the retire work to vfree */
@@ -203,17 +214,54 @@ static void kue_msg_put(struct kue_msg *msg)
 	kref_put(&msg->ref, kue_msg_release);
 }
 
+/* Index: one message in every KUE_INDEX_STRIDE at least. */
+#define KUE_INDEX_STRIDE	16
+
+static bool kue_indexed(const struct kue_msg *msg)
+{
+	return !RB_EMPTY_NODE(&msg->rb);
+}
+
 /*
- * Give @msg its final @status and take it out of the queue's counts and
- * tree; the caller moves it off @msgs.
+ * Take the indexed @msg out of kue.tree. Its place goes to @next, the
+ * message after it on @msgs, if that is not indexed: between @msg and the
+ * next indexed message, @next takes the same place in seq order.
  */
-static void kue_msg_dequeue(struct kue_msg *msg, int status)
+static void kue_unindex(struct kue_msg *msg, struct kue_msg *next)
+{
+	lockdep_assert_held(&kue.lock);
+	if (next && !kue_indexed(next))
+		rb_replace_node(&msg->rb, &next->rb, &kue.tree);
+	else
+		rb_erase(&msg->rb, &kue.tree);
+	RB_CLEAR_NODE(&msg->rb);
+}
+
+/* Give @msg its final @status and take it out of the queue's counts. */
+static void kue_msg_account(struct kue_msg *msg, int status)
 {
 	lockdep_assert_held(&kue.lock);
 	msg->status = status;
 	kue.queued_msgs--;
 	kue.queued_bytes -= msg->size;
-	rb_erase(&msg->rb, &kue.tree);
+}
+
+/*
+ * Take @msg, still on @msgs, out of the queue's counts and index with its
+ * final @status; the caller moves it off @msgs.
+ */
+static void kue_msg_dequeue(struct kue_msg *msg, int status)
+{
+	kue_msg_account(msg, status);
+	if (!kue_indexed(msg))
+		return;
+	if (list_is_last(&msg->node, &kue.msgs)) {
+		kue_unindex(msg, NULL);
+		/* The run before it may be up to a stride long. */
+		kue.unindexed = KUE_INDEX_STRIDE;
+		return;
+	}
+	kue_unindex(msg, list_next_entry(msg, node));
 }
 
 /* Take a queued message off the queue with its final @status. */
@@ -304,16 +352,20 @@ static void kue_retire_work(struct work_struct *work)
 /* Queue @msg, whose seq is above every queued one. */
 static void kue_enqueue(struct kue_msg *msg)
 {
-	struct rb_node *parent = NULL, **link = &kue.tree.rb_node;
+	struct rb_node *parent, **link = &kue.tree.rb_node;
 
 	lockdep_assert_held(&kue.lock);
-	/* The last queued message is the rightmost node: no right child. */
-	if (!list_empty(&kue.msgs)) {
-		parent = &list_last_entry(&kue.msgs, struct kue_msg, node)->rb;
-		link = &parent->rb_right;
+	if (list_empty(&kue.msgs) || kue.unindexed >= KUE_INDEX_STRIDE - 1) {
+		/* Above every indexed seq: the rightmost node's right child. */
+		parent = rb_last(&kue.tree);
+		if (parent)
+			link = &parent->rb_right;
+		rb_link_node(&msg->rb, parent, link);
+		rb_insert_color(&msg->rb, &kue.tree);
+		kue.unindexed = 0;
+	} else {
+		kue.unindexed++;
 	}
-	rb_link_node(&msg->rb, parent, link);
-	rb_insert_color(&msg->rb, &kue.tree);
 	list_add_tail(&msg->node, &kue.msgs);
 	kue.queued_msgs++;
 	kue.queued_bytes += msg->size;
@@ -323,19 +375,33 @@ static void kue_enqueue(struct kue_msg *msg)
 static struct kue_msg *kue_first_from(u64 seq)
 {
 	struct rb_node *n = kue.tree.rb_node;
-	struct kue_msg *msg, *best = NULL;
+	struct kue_msg *msg, *below = NULL;
+	unsigned int steps = 0;
 
 	lockdep_assert_held(&kue.lock);
+	if (list_empty(&kue.msgs))
+		return NULL;
+	msg = list_first_entry(&kue.msgs, struct kue_msg, node);
+	WARN_ON_ONCE(!kue_indexed(msg));
+	if (msg->seq >= seq)
+		return msg;
+	/* The last indexed message below @seq (the oldest one is)... */
 	while (n) {
 		msg = rb_entry(n, struct kue_msg, rb);
-		if (msg->seq >= seq) {
-			best = msg;
-			n = n->rb_left;
-		} else {
+		if (msg->seq < seq) {
+			below = msg;
 			n = n->rb_right;
+		} else {
+			n = n->rb_left;
 		}
 	}
-	return best;
+	/* ...then along @msgs, past at most a stride of unindexed ones. */
+	for (msg = below; msg->seq < seq; msg = list_next_entry(msg, node)) {
+		if (list_is_last(&msg->node, &kue.msgs))
+			return NULL;
+		WARN_ON_ONCE(++steps > KUE_INDEX_STRIDE);
+	}
+	return msg;
 }
 
 /* Messages dropped per pass over the readers. */
@@ -416,6 +482,7 @@ s64 kue_send_event(const void *payload, size_t size, unsigned int flags,
 		goto err_payload;
 	}
 	kref_init(&msg->ref);
+	RB_CLEAR_NODE(&msg->rb);
 	msg->size = size;
 	msg->flags = flags;
 	msg->status = KUE_QUEUED;
@@ -849,8 +916,12 @@ static bool kue_deliverable(struct kue_msg *msg, struct kue_msg *prev)
 	       kref_read(&msg->ref) == 2 && next == &msg->node;
 }
 
-/* Retire the messages from the head of @msgs up to @last in one move. */
-static void kue_retire_run(struct kue_msg *last)
+/*
+ * Retire the messages from the head of @msgs up to @last in one move.
+ * @indexed, the last of them still in kue.tree (the run's first one is
+ * always indexed), leaves it only now, handing its place to the new head.
+ */
+static void kue_retire_run(struct kue_msg *last, struct kue_msg *indexed)
 {
 	LIST_HEAD(run);
 	bool first;
@@ -861,6 +932,10 @@ static void kue_retire_run(struct kue_msg *last)
 	list_splice_tail(&run, &kue.retire);
 	if (first)
 		kue_queue_retire_work();
+	if (!WARN_ON_ONCE(!indexed))
+		kue_unindex(indexed, list_first_entry_or_null(&kue.msgs,
+							      struct kue_msg,
+							      node));
 }
 
 /*
@@ -878,7 +953,7 @@ static void kue_retire_run(struct kue_msg *last)
 static void kue_pass_batch(struct kue_reader *r, struct kue_msg **batch,
 			   unsigned int n)
 {
-	struct kue_msg *msg, *run = NULL;
+	struct kue_msg *msg, *run = NULL, *indexed = NULL;
 	unsigned int i;
 
 	lockdep_assert_held(&kue.lock);
@@ -886,20 +961,27 @@ static void kue_pass_batch(struct kue_reader *r, struct kue_msg **batch,
 		msg = batch[i];
 		if (!kue_deliverable(msg, run)) {
 			if (run)
-				kue_retire_run(run);
+				kue_retire_run(run, indexed);
 			run = NULL;
+			indexed = NULL;
 			kue_passed(r, msg);
 			continue;
 		}
 		r->cursor = msg->seq + 1;
 		msg->readers = 0;
-		kue_msg_dequeue(msg, 0);
+		kue_msg_account(msg, 0);
+		/* Only the run's last indexed message need hand its place on. */
+		if (kue_indexed(msg)) {
+			if (indexed)
+				kue_unindex(indexed, NULL);
+			indexed = msg;
+		}
 		/* @r's reference and the queue's: the retire work frees it. */
 		WARN_ON_ONCE(!refcount_sub_and_test(2, &msg->ref.refcount));
 		run = msg;
 	}
 	if (run)
-		kue_retire_run(run);
+		kue_retire_run(run, indexed);
 }
 
 /*

@@ -130,6 +130,52 @@ describe.skipIf(!inVm)(`kue on the real kernel (${inVm ? 'VM' : SKIP_REASON})`, 
     closeSync(a);
   });
 
+  it('finds queued messages by seq anywhere in a long queue: recalls, a reader ahead of the slowest, a closing reader', () => {
+    // kue indexes only some queued messages (docs/kue.md, "Index"); a lookup
+    // by seq walks on from the nearest indexed one. Recalls at every kind of
+    // position, one-record reads by a reader ahead of the slowest (each looks
+    // its cursor up) and a reader closing mid-queue all look messages up.
+    const slow = rawOpen();
+    const ahead = rawOpen();
+    const closing = rawOpen();
+    const before = counts();
+    const seqs = (from: bigint, n: number): bigint[] => Array.from({ length: n }, (_, i) => from + BigInt(i));
+    const recallAll = (list: bigint[]): void => {
+      for (const s of list) kcmd(`kue recall ${s}`);
+      for (const s of list) expect(() => kcmd(`kue recall ${s}`)).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    };
+    const { first } = sent(kcmd('kue send 100 8'));
+    // The head, every 7th from the 4th, and a block of 20 (across strides).
+    const gone = new Set([first, ...seqs(first, 100).filter((s) => (s - first) % 7n === 3n), ...seqs(first + 40n, 20)]);
+    recallAll([...gone]);
+    let expected = seqs(first, 100).filter((s) => !gone.has(s));
+    const one = recordSize(8);
+    const got: bigint[] = [];
+    for (let i = 0; i < 30; i++) got.push(...rawRead(ahead, one).map((m) => m.seq));
+    expect(got).toEqual(expected.slice(0, 30));
+    // One that `ahead` has read and one it has not are still queued for the others.
+    const late = [expected[10]!, expected[35]!];
+    recallAll(late);
+    expected = expected.filter((s) => !late.includes(s));
+    // More messages while `ahead` is mid-queue; recall some of those too.
+    const more = sent(kcmd('kue send 40 8'));
+    const gone2 = [more.first + 5n, more.first + 16n, more.first + 17n, more.last];
+    recallAll(gone2);
+    expected = [...expected, ...seqs(more.first, 40).filter((s) => !gone2.includes(s))];
+    // `closing` read nothing: closing passes every message still queued.
+    closeSync(closing);
+    got.push(...rawDrain(ahead, one).map((m) => m.seq));
+    expect(got.filter((s) => s !== late[0])).toEqual(expected);
+    expect(counts().queued_msgs).toBe(BigInt(expected.length));
+    expect(rawDrain(slow).map((m) => m.seq)).toEqual(expected);
+    const c = counts();
+    expect(c.queued_msgs).toBe(0n);
+    expect(c.cb_recalled - before.cb_recalled).toBe(BigInt(gone.size + late.length + gone2.length));
+    expect(c.cb_delivered - before.cb_delivered).toBe(BigInt(expected.length));
+    closeSync(ahead);
+    closeSync(slow);
+  });
+
   it('fails a too-small read with EFBIG without moving the cursor', () => {
     const a = rawOpen();
     const { first } = sent(kcmd('kue send 1 65536'));
