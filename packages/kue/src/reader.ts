@@ -2,7 +2,7 @@ import { KUE_DEVICE_PATH, KUE_IOC_INFO, KueInfoLayout, decodeKueInfo, type KueIn
 
 import { type KueBinding, defaultBinding } from './binding.js';
 import { KUE_DEFAULT_BUFFER_SIZE, checkBufferSize, nextBufferSize } from './buffer.js';
-import { type DecodeCursor, type KueMessage, KueRecord, decodeEach, decodeRecords } from './decode.js';
+import { type DecodeCursor, type KueMessage, KueRecord, decodeEach, decodeRecords, wordsOf } from './decode.js';
 import { KueError, errorCode, toKueError } from './errors.js';
 
 export interface KueReaderOptions {
@@ -55,6 +55,8 @@ export class KueReader implements AsyncIterable<KueMessage> {
   readonly #closed = new AbortController();
   #fd: number;
   #buf: Uint8Array;
+  /** #buf as 32-bit words, for decodeEach(). */
+  #words: Uint32Array;
   /**
    * Records of the last read not delivered yet: [cursor.offset, #end) of
    * #buf. Only consume() leaves any (when its callback throws); both
@@ -69,6 +71,7 @@ export class KueReader implements AsyncIterable<KueMessage> {
     this.path = path;
     this.#fd = fd;
     this.#buf = new Uint8Array(bufferSize);
+    this.#words = wordsOf(this.#buf);
     this.#record = new KueRecord(this.#buf, new DataView(this.#buf.buffer));
     this.#copy = copy;
   }
@@ -152,7 +155,7 @@ export class KueReader implements AsyncIterable<KueMessage> {
     cursor.delivered = 0;
     cursor.lost = 0;
     try {
-      decodeEach(this.#record.view, end, cursor, this.#record, cb);
+      decodeEach(this.#words, end, cursor, this.#record, cb);
     } finally {
       this.stats.messages += cursor.delivered;
       this.stats.lost += cursor.lost;
@@ -173,6 +176,7 @@ export class KueReader implements AsyncIterable<KueMessage> {
           const next = nextBufferSize(this.#buf.byteLength);
           if (next === undefined) throw toKueError(err, 'read');
           this.#buf = new Uint8Array(next);
+          this.#words = wordsOf(this.#buf);
           this.#record.bytes = this.#buf;
           this.#record.view = new DataView(this.#buf.buffer);
           this.stats.grows++;

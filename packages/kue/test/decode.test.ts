@@ -15,6 +15,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
 }
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 
 describe('recordSize', () => {
   it('pads payloads to KUE_RECORD_ALIGN after the 24-byte header', () => {
@@ -62,6 +63,20 @@ describe('decodeRecords', () => {
     const msgs = decodeRecords(view, 32);
     expect(msgs).toHaveLength(1);
     expect(Array.from(msgs[0]!.payload)).toEqual([120, 121, 122]);
+  });
+
+  it('decodes a buffer that does not start 4-byte aligned, from a copy', () => {
+    const recs = concat([encodeRecord({ seq: 3n, payload: bytes('abc') }), encodeRecord({ seq: 4n, payload: bytes('defghijk'), lost: 1 })]);
+    const outer = new Uint8Array(3 + recs.byteLength);
+    outer.set(recs, 3);
+    const msgs = decodeRecords(outer.subarray(3), recs.byteLength);
+    expect(msgs.map((m) => m.seq)).toEqual([3n, 4n]);
+    expect(msgs.map((m) => text(m.payload))).toEqual(['abc', 'defghijk']);
+    expect(msgs[1]!.lost).toBe(1);
+    // Views into a private copy: changing the caller's buffer changes nothing.
+    expect(msgs[0]!.payload.buffer).not.toBe(outer.buffer);
+    outer[3 + 24] = 0x58;
+    expect(text(msgs[0]!.payload)).toBe('abc');
   });
 
   it('returns nothing for an empty read', () => {
