@@ -39,6 +39,17 @@ export function scanLog(text) {
   return hits;
 }
 
+/**
+ * Did the kernel oops before any module of ours was loaded? Every oops
+ * header ("CPU: 0 PID: 18 Comm: x Not tainted 6.1.0-57-amd64", or
+ * "Tainted: G      D" after an earlier oops) lacks the O flag, which
+ * kchan.ko, built out of tree, sets once loaded.
+ */
+export function oopsedBeforeModules(kernelText) {
+  const headers = [...kernelText.matchAll(/\bComm: .*? (?:Not tainted|Tainted: ([A-Z ]+?)) \d/g)];
+  return headers.length > 0 && headers.every((m) => !m[1]?.includes('O'));
+}
+
 /** Taint bits, /proc/sys/kernel/tainted (Documentation/admin-guide/tainted-kernels.rst). */
 const TAINT_FLAGS = 'PFSRMBUDAWCIOELKXTN';
 export const TAINT_OOT_MODULE = 1 << 12; // O
