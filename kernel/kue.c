@@ -130,7 +130,7 @@ struct kue_msg {
 	kue_delivered_fn delivered;
 	void *priv;
 	const void *payload;		/* ->data, or the sender's buffer */
-	u8 data[];
+	u8 data[] __aligned(8);		/* a copy, zero-padded to KUE_RECORD_ALIGN */
 };
 
 struct kue_reader {
@@ -472,7 +472,7 @@ s64 kue_send_event(const void *payload, size_t size, unsigned int flags,
 	}
 
 	alloc = (flags & (KUE_KFREE | KUE_NOCOPY)) ? sizeof(*msg) :
-		struct_size(msg, data, size);
+		struct_size(msg, data, ALIGN(size, KUE_RECORD_ALIGN));
 	if (gfpflags_allow_blocking(gfp))
 		msg = kvmalloc(alloc, gfp);
 	else
@@ -494,6 +494,7 @@ s64 kue_send_event(const void *payload, size_t size, unsigned int flags,
 	} else {
 		if (size)
 			memcpy(msg->data, payload, size);
+		memset(msg->data + size, 0, ALIGN(size, KUE_RECORD_ALIGN) - size);
 		msg->payload = msg->data;
 	}
 
@@ -788,7 +789,9 @@ static unsigned int kue_put_run(char __user *ubuf, struct kue_msg **batch,
 	static const u8 zeros[KUE_RECORD_ALIGN];
 	struct kue_msg_hdr __user *uhdr;
 	const struct kue_msg *msg;
-	size_t start = *out;
+	size_t start = *out, w, words, pad;
+	u64 __user *dst;
+	const u64 *src;
 	unsigned int i;
 
 	if (!user_write_access_begin(ubuf, len))
@@ -801,10 +804,27 @@ static unsigned int kue_put_run(char __user *ubuf, struct kue_msg **batch,
 		unsafe_put_user(lost ? KUE_MSG_FLAG_LOST : 0, &uhdr->flags,
 				fault);
 		unsafe_put_user(lost, &uhdr->lost, fault);
-		unsafe_copy_to_user((char __user *)(uhdr + 1), msg->payload, msg->size, fault);
-		unsafe_copy_to_user((char __user *)(uhdr + 1) + msg->size, zeros,
-				    ALIGN(msg->size, KUE_RECORD_ALIGN) - msg->size,
-				    fault);
+		dst = (u64 __user *)(uhdr + 1);
+		pad = ALIGN(msg->size, KUE_RECORD_ALIGN) - msg->size;
+		if (msg->payload != msg->data) {
+			/* The sender's buffer: exactly its bytes, then zeros. */
+			unsafe_copy_to_user((char __user *)dst, msg->payload,
+					    msg->size, fault);
+			unsafe_copy_to_user((char __user *)dst + msg->size,
+					    zeros, pad, fault);
+		} else {
+			/* Our copy, stored padded: whole words, 4 at a time. */
+			src = (const u64 *)msg->data;
+			words = (msg->size + pad) / sizeof(u64);
+			for (w = 0; w + 4 <= words; w += 4) {
+				unsafe_put_user(src[w], &dst[w], fault);
+				unsafe_put_user(src[w + 1], &dst[w + 1], fault);
+				unsafe_put_user(src[w + 2], &dst[w + 2], fault);
+				unsafe_put_user(src[w + 3], &dst[w + 3], fault);
+			}
+			for (; w < words; w++)
+				unsafe_put_user(src[w], &dst[w], fault);
+		}
 		*out += kue_record_size(msg);
 		lost = 0;
 	}
@@ -1114,6 +1134,9 @@ static struct miscdevice kue_misc = {
 
 int kchan_kue_init(void)
 {
+	/* kue_put_run() copies padded payloads in u64 words. */
+	BUILD_BUG_ON(sizeof(u64) != KUE_RECORD_ALIGN);
+
 	spin_lock_init(&kue.lock);
 	INIT_LIST_HEAD(&kue.msgs);
 	kue.tree = RB_ROOT;

@@ -176,6 +176,41 @@ describe.skipIf(!inVm)(`kue on the real kernel (${inVm ? 'VM' : SKIP_REASON})`, 
     closeSync(slow);
   });
 
+  it('pads every record with zeros, whoever owns the payload', () => {
+    // Copied payloads are stored padded and go out in whole words; KUE_KFREE
+    // and KUE_NOCOPY payloads (the sender's buffer) byte by byte, then zeros.
+    // First leave patterned messages in freed slab objects, for the copies to
+    // reuse. (Debian's kernels zero allocations by default, init_on_alloc=1:
+    // boot with init_on_alloc=0 to see this test fail without kue's memset.)
+    const fd = rawOpen();
+    try {
+      kcmd('kue send 64 63');
+      expect(rawDrain(fd)).toHaveLength(64);
+      counts();
+      const want: Array<{ seq: bigint; size: number; i: number }> = [];
+      for (const mode of ['copy', 'kfree', 'nocopy']) {
+        for (const size of [0, 1, 7, 8, 9, 13, 33, 63]) {
+          const { first } = sent(kcmd(`kue send 2 ${size} ${mode}`));
+          want.push({ seq: first, size, i: 0 }, { seq: first + 1n, size, i: 1 });
+        }
+      }
+      const buf = Buffer.alloc(1 << 16, 0xcc);
+      const n = readSync(fd, buf, 0, buf.length, null);
+      let off = 0;
+      for (const w of want) {
+        expect(buf.readBigUInt64LE(off)).toBe(BigInt(w.size));
+        expect(buf.readBigUInt64LE(off + 8)).toBe(w.seq);
+        expect(new Uint8Array(buf.subarray(off + 24, off + 24 + w.size))).toEqual(pattern(w.i, w.size));
+        const end = off + recordSize(w.size);
+        expect([...buf.subarray(off + 24 + w.size, end)]).toEqual(new Array(end - off - 24 - w.size).fill(0));
+        off = end;
+      }
+      expect(n).toBe(off);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
   it('fails a too-small read with EFBIG without moving the cursor', () => {
     const a = rawOpen();
     const { first } = sent(kcmd('kue send 1 65536'));
