@@ -107,88 +107,104 @@ export function wordsOf(bytes: Uint8Array): Uint32Array {
   return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2);
 }
 
-const corrupt = (offset: number, why: string): KueError =>
-  new KueError('ERR_KUE_CORRUPT', `corrupt kue record at offset ${offset}: ${why}`);
+/** readRecord()'s codes for a malformed record. */
+const BAD_HEADER = -1;
+const BAD_SIZE = -2;
+const BAD_TRUNCATED = -3;
+const BAD_SEQ = -4;
+const BAD_FLAGS = -5;
 
 /**
- * The one record decoder. Delivers the records in [cursor.offset, end) of
- * `rec.bytes` to `cb` through `rec`; `words` is wordsOf(rec.bytes). Whole
- * records only, each a header, its payload and zero padding to
- * KUE_RECORD_ALIGN. The cursor is past each record by the time its callback
- * runs (a record is consumed even if the callback throws). A truncated or
- * inconsistent record throws KueError('ERR_KUE_CORRUPT') and moves the
- * cursor to `end`: nothing after it can be found, the rest of the read is
- * dropped.
+ * The one record check. Reads the record at `off` in [off, end) of
+ * `rec.bytes` (`words` is wordsOf(rec.bytes)) into `rec` and returns its
+ * length: a header, `size` payload bytes and zero padding to
+ * KUE_RECORD_ALIGN. A truncated or inconsistent record returns a negative
+ * BAD_* code instead (see corruptError()).
  *
- * Hot path (in consume(), once per message): word loads rather than
- * DataView calls, one branch for the flags and loss count, the counts
- * added to the cursor once, in `finally`.
+ * Hot path (once per message): word loads rather than DataView calls, one
+ * branch for the flags and loss count. Small enough to be inlined into both
+ * of its callers, so each keeps its own call site for what follows (the
+ * callback in decodeEach(), a push in decodeRecords()).
+ */
+function readRecord(words: Uint32Array, off: number, end: number, rec: KueRecord): number {
+  if (end - off < KUE_HDR_SIZE) return BAD_HEADER;
+  const i = off >>> 2;
+  const size = words[i + SIZE_LO]!;
+  if (words[i + SIZE_LO + 1]! !== 0 || size > KUE_MAX_MSG_SIZE) return BAD_SIZE;
+  const len = KUE_HDR_SIZE + ((size + ALIGN_MASK) & ~ALIGN_MASK);
+  if (len > end - off) return BAD_TRUNCATED;
+  const seqLo = words[i + SEQ_LO]!;
+  const seqHi = words[i + SEQ_LO + 1]!;
+  if ((seqLo | seqHi) === 0) return BAD_SEQ;
+  const flags = words[i + FLAGS]!;
+  const lost = words[i + LOST]!;
+  if ((flags | lost) !== 0 && (flags !== KUE_MSG_FLAG_LOST || lost === 0)) return BAD_FLAGS;
+  rec.seq = seqHi * 4294967296 + seqLo;
+  rec.flags = flags;
+  rec.lost = lost;
+  rec.size = size;
+  rec.offset = off + KUE_HDR_SIZE;
+  return len;
+}
+
+/** The KueError for readRecord()'s `code` at `off` (the cold path: it reads the header again). */
+function corruptError(code: number, words: Uint32Array, off: number, end: number): KueError {
+  const i = off >>> 2;
+  let why: string;
+  if (code === BAD_HEADER) {
+    why = `${end - off} bytes left, header needs ${KUE_HDR_SIZE}`;
+  } else if (code === BAD_SIZE) {
+    why = `size ${words[i + SIZE_LO + 1]! * 4294967296 + words[i + SIZE_LO]!} exceeds KUE_MAX_MSG_SIZE`;
+  } else if (code === BAD_TRUNCATED) {
+    why = `record of ${KUE_HDR_SIZE + ((words[i + SIZE_LO]! + ALIGN_MASK) & ~ALIGN_MASK)} bytes truncated to ${end - off}`;
+  } else if (code === BAD_SEQ) {
+    why = 'sequence number 0';
+  } else {
+    const flags = words[i + FLAGS]!;
+    why =
+      (flags & ~KUE_MSG_FLAG_LOST) !== 0
+        ? `unknown flags 0x${flags.toString(16)}`
+        : `flags 0x${flags.toString(16)} disagree with lost ${words[i + LOST]!}`;
+  }
+  return new KueError('ERR_KUE_CORRUPT', `corrupt kue record at offset ${off}: ${why}`);
+}
+
+/**
+ * Delivers the records in [cursor.offset, end) of `rec.bytes` to `cb`
+ * through `rec` (see readRecord()). The cursor is past each record by the
+ * time its callback runs (a record is consumed even if the callback
+ * throws); the counts are added to it once, in `finally`. A malformed
+ * record throws KueError('ERR_KUE_CORRUPT') and moves the cursor to `end`:
+ * nothing after it can be found, the rest of the read is dropped.
  */
 export function decodeEach(words: Uint32Array, end: number, cursor: DecodeCursor, rec: KueRecord, cb: (rec: KueRecord) => void): void {
   let off = cursor.offset;
   let delivered = 0;
   let lostSum = 0;
-  let bad = -1;
-  let why = '';
   try {
     while (off < end) {
-      if (end - off < KUE_HDR_SIZE) {
-        why = `${end - off} bytes left, header needs ${KUE_HDR_SIZE}`;
-        bad = off;
-        break;
+      const len = readRecord(words, off, end, rec);
+      if (len < 0) {
+        const err = corruptError(len, words, off, end);
+        off = end;
+        throw err;
       }
-      const i = off >>> 2;
-      const size = words[i + SIZE_LO]!;
-      const sizeHi = words[i + SIZE_LO + 1]!;
-      const len = KUE_HDR_SIZE + ((size + ALIGN_MASK) & ~ALIGN_MASK);
-      if (sizeHi !== 0 || size > KUE_MAX_MSG_SIZE) {
-        why = `size ${sizeHi * 4294967296 + size} exceeds KUE_MAX_MSG_SIZE`;
-        bad = off;
-        break;
-      }
-      if (len > end - off) {
-        why = `record of ${len} bytes truncated to ${end - off}`;
-        bad = off;
-        break;
-      }
-      const seqLo = words[i + SEQ_LO]!;
-      const seqHi = words[i + SEQ_LO + 1]!;
-      const flags = words[i + FLAGS]!;
-      const lost = words[i + LOST]!;
-      if ((seqLo | seqHi) === 0) {
-        why = 'sequence number 0';
-        bad = off;
-        break;
-      }
-      if ((flags | lost) !== 0) {
-        if (flags !== KUE_MSG_FLAG_LOST || lost === 0) {
-          why = (flags & ~KUE_MSG_FLAG_LOST) !== 0 ? `unknown flags 0x${flags.toString(16)}` : `flags 0x${flags.toString(16)} disagree with lost ${lost}`;
-          bad = off;
-          break;
-        }
-        lostSum += lost;
-      }
-      rec.seq = seqHi * 4294967296 + seqLo;
-      rec.flags = flags;
-      rec.lost = lost;
-      rec.size = size;
-      rec.offset = off + KUE_HDR_SIZE;
       off += len;
       // Before the callback: a consume() it makes starts after this record.
       cursor.offset = off;
       delivered++;
+      lostSum += rec.lost;
       cb(rec);
     }
   } finally {
-    cursor.offset = bad < 0 ? off : end;
+    cursor.offset = off;
     cursor.delivered += delivered;
     cursor.lost += lostSum;
   }
-  if (bad >= 0) throw corrupt(bad, why);
 }
 
 /**
- * Decode the `length` bytes a read() returned into `buf` (see decodeEach())
+ * Decode the `length` bytes a read() returned into `buf` (see readRecord())
  * into KueMessage objects. Payloads are views into `buf` unless `copy` is
  * set, or unless `buf` does not start 4-byte aligned (then views into one
  * private copy of its bytes). Throws KueError('ERR_KUE_CORRUPT') for a
@@ -199,12 +215,16 @@ export function decodeRecords(buf: Uint8Array, length: number, copy = false): Ku
     throw new RangeError(`length ${length} out of range [0, ${buf.byteLength}]`);
   }
   const out: KueMessage[] = [];
-  // The decoder reads words: decode an unaligned buffer from an aligned copy
-  // (its payload views then point into the copy).
+  // Words: an unaligned buffer is decoded from an aligned copy (its payload
+  // views then point into the copy).
   const bytes = buf.byteOffset % 4 === 0 ? buf : buf.slice(0, length);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, length);
-  decodeEach(wordsOf(bytes.subarray(0, length)), length, { offset: 0, delivered: 0, lost: 0 }, new KueRecord(bytes, view), (r) => {
-    out.push(copy ? r.toMessage() : { seq: r.seqBig, flags: r.flags, lost: r.lost, payload: r.payload });
-  });
+  const words = wordsOf(bytes.subarray(0, length));
+  const rec = new KueRecord(bytes, new DataView(bytes.buffer, bytes.byteOffset, length));
+  for (let off = 0; off < length; ) {
+    const len = readRecord(words, off, length, rec);
+    if (len < 0) throw corruptError(len, words, off, length);
+    out.push(copy ? rec.toMessage() : { seq: rec.seqBig, flags: rec.flags, lost: rec.lost, payload: rec.payload });
+    off += len;
+  }
   return out;
 }
