@@ -375,7 +375,7 @@ static void kue_enqueue(struct kue_msg *msg)
 static struct kue_msg *kue_first_from(u64 seq)
 {
 	struct rb_node *n = kue.tree.rb_node;
-	struct kue_msg *msg, *below = NULL;
+	struct kue_msg *msg, *below;
 	unsigned int steps = 0;
 
 	lockdep_assert_held(&kue.lock);
@@ -386,6 +386,7 @@ static struct kue_msg *kue_first_from(u64 seq)
 	if (msg->seq >= seq)
 		return msg;
 	/* The last indexed message below @seq (the oldest one is)... */
+	below = msg;
 	while (n) {
 		msg = rb_entry(n, struct kue_msg, rb);
 		if (msg->seq < seq) {
