@@ -22,12 +22,12 @@
  * Index. Lookups by seq (a recall, a reader that is not the slowest, a
  * closing reader) go through kue.tree, which holds only some queued messages:
  * the oldest one always, and then at least one in every KUE_INDEX_STRIDE
- * consecutive ones. A lookup finds the last indexed message at or below
- * the seq and walks @msgs from there, fewer than KUE_INDEX_STRIDE steps.
- * A message leaving the queue hands its place in the tree to the next one
- * if that is not indexed (rb_replace_node(): the same place in seq order),
- * so runs of unindexed messages never merge, and messages delivered in
- * order leave the tree once per run instead of one rb_erase() each.
+ * consecutive ones. A lookup finds the last indexed message below the seq
+ * and walks @msgs from there, at most KUE_INDEX_STRIDE steps. A message
+ * leaving the queue hands its place in the tree to the next one if that is
+ * not indexed (rb_replace_node(): the same place in seq order), so runs of
+ * unindexed messages never merge. Messages delivered in order cost one
+ * tree operation per KUE_INDEX_STRIDE, not an rb_erase() each.
  *
  * Memory bound: at most kue_limit_bytes of payload and kue_limit_msgs
  * messages are queued. A send that would exceed either drops the oldest
@@ -257,8 +257,8 @@ static void kue_msg_dequeue(struct kue_msg *msg, int status)
 		return;
 	if (list_is_last(&msg->node, &kue.msgs)) {
 		kue_unindex(msg, NULL);
-		/* The run before it may be up to a stride long. */
-		kue.unindexed = KUE_INDEX_STRIDE;
+		/* Up to a stride less one before it: index the next send. */
+		kue.unindexed = KUE_INDEX_STRIDE - 1;
 		return;
 	}
 	kue_unindex(msg, list_next_entry(msg, node));
@@ -371,7 +371,10 @@ static void kue_enqueue(struct kue_msg *msg)
 	kue.queued_bytes += msg->size;
 }
 
-/* The queued message with the lowest seq >= @seq, or NULL: O(log n). */
+/*
+ * The queued message with the lowest seq >= @seq, or NULL: O(log n), plus at
+ * most KUE_INDEX_STRIDE steps along @msgs.
+ */
 static struct kue_msg *kue_first_from(u64 seq)
 {
 	struct rb_node *n = kue.tree.rb_node;
@@ -709,7 +712,7 @@ static int kue_release(struct inode *inode, struct file *file)
 
 /*
  * The first queued message @r has not read, or NULL: O(1) for the slowest
- * reader or one that is done, O(log n) otherwise.
+ * reader or one that is done, kue_first_from() otherwise.
  */
 static struct kue_msg *kue_next_msg(struct kue_reader *r)
 {
@@ -737,7 +740,8 @@ static bool kue_readable(struct kue_reader *r)
 	return ret;
 }
 
-static size_t kue_record_size(const struct kue_msg *msg)
+/* __always_inline: also called inside user-access sections. */
+static __always_inline size_t kue_record_size(const struct kue_msg *msg)
 {
 	return sizeof(struct kue_msg_hdr) + ALIGN(msg->size, KUE_RECORD_ALIGN);
 }
@@ -752,11 +756,13 @@ static void kue_fill_hdr(struct kue_msg_hdr *hdr, const struct kue_msg *msg,
 	hdr->lost = lost;
 }
 
+/* Zeros to pad records with. */
+static const u8 kue_zeros[KUE_RECORD_ALIGN];
+
 /* Copy one record to @ubuf; kue.lock not held, @msg referenced. */
 static int kue_copy_record(char __user *ubuf, const struct kue_msg *msg,
 			   u32 lost)
 {
-	static const u8 zeros[KUE_RECORD_ALIGN];
 	size_t pad = ALIGN(msg->size, KUE_RECORD_ALIGN) - msg->size;
 	struct kue_msg_hdr hdr = {};
 
@@ -766,7 +772,7 @@ static int kue_copy_record(char __user *ubuf, const struct kue_msg *msg,
 	ubuf += sizeof(hdr);
 	if (copy_to_user(ubuf, msg->payload, msg->size))
 		return -EFAULT;
-	if (pad && copy_to_user(ubuf + msg->size, zeros, pad))
+	if (pad && copy_to_user(ubuf + msg->size, kue_zeros, pad))
 		return -EFAULT;
 	return 0;
 }
@@ -787,7 +793,6 @@ static unsigned int kue_put_run(char __user *ubuf, struct kue_msg **batch,
 				unsigned int n, size_t len, u32 lost,
 				size_t *out)
 {
-	static const u8 zeros[KUE_RECORD_ALIGN];
 	struct kue_msg_hdr __user *uhdr;
 	const struct kue_msg *msg;
 	size_t start = *out, w, words, pad;
@@ -807,12 +812,12 @@ static unsigned int kue_put_run(char __user *ubuf, struct kue_msg **batch,
 		unsafe_put_user(lost, &uhdr->lost, fault);
 		dst = (u64 __user *)(uhdr + 1);
 		pad = ALIGN(msg->size, KUE_RECORD_ALIGN) - msg->size;
-		if (msg->payload != msg->data) {
+		if (msg->flags & (KUE_KFREE | KUE_NOCOPY)) {
 			/* The sender's buffer: exactly its bytes, then zeros. */
 			unsafe_copy_to_user((char __user *)dst, msg->payload,
 					    msg->size, fault);
 			unsafe_copy_to_user((char __user *)dst + msg->size,
-					    zeros, pad, fault);
+					    kue_zeros, pad, fault);
 		} else {
 			/* Our copy, stored padded: whole words, 4 at a time. */
 			src = (const u64 *)msg->data;
