@@ -180,8 +180,9 @@ describe.skipIf(!inVm)(`kue on the real kernel (${inVm ? 'VM' : SKIP_REASON})`, 
     // Copied payloads are stored padded and go out in whole words; KUE_KFREE
     // and KUE_NOCOPY payloads (the sender's buffer) byte by byte, then zeros.
     // First leave patterned messages in freed slab objects, for the copies to
-    // reuse. (Debian's kernels zero allocations by default, init_on_alloc=1:
-    // boot with init_on_alloc=0 to see this test fail without kue's memset.)
+    // reuse. Debian's kernels zero every allocation (init_on_alloc=1), which
+    // hides a missing memset; the debug kernel does not, and fails this test
+    // without kue's (so do the others booted with init_on_alloc=0).
     const fd = rawOpen();
     try {
       kcmd('kue send 64 63');
