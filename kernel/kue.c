@@ -746,16 +746,6 @@ static __always_inline size_t kue_record_size(const struct kue_msg *msg)
 	return sizeof(struct kue_msg_hdr) + ALIGN(msg->size, KUE_RECORD_ALIGN);
 }
 
-/* Fill in the header of @msg's record; @lost for the first of a read. */
-static void kue_fill_hdr(struct kue_msg_hdr *hdr, const struct kue_msg *msg,
-			 u32 lost)
-{
-	hdr->size = msg->size;
-	hdr->seq = msg->seq;
-	hdr->flags = lost ? KUE_MSG_FLAG_LOST : 0;
-	hdr->lost = lost;
-}
-
 /* Zeros to pad records with. */
 static const u8 kue_zeros[KUE_RECORD_ALIGN];
 
@@ -763,10 +753,14 @@ static const u8 kue_zeros[KUE_RECORD_ALIGN];
 static int kue_copy_record(char __user *ubuf, const struct kue_msg *msg,
 			   u32 lost)
 {
+	struct kue_msg_hdr hdr = {
+		.size	= msg->size,
+		.seq	= msg->seq,
+		.flags	= lost ? KUE_MSG_FLAG_LOST : 0,
+		.lost	= lost,
+	};
 	size_t pad = ALIGN(msg->size, KUE_RECORD_ALIGN) - msg->size;
-	struct kue_msg_hdr hdr = {};
 
-	kue_fill_hdr(&hdr, msg, lost);
 	if (copy_to_user(ubuf, &hdr, sizeof(hdr)))
 		return -EFAULT;
 	ubuf += sizeof(hdr);
