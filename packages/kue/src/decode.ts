@@ -156,7 +156,7 @@ function corruptError(code: number, words: Uint32Array, off: number, end: number
   } else if (code === BAD_SIZE) {
     why = `size ${words[i + SIZE_LO + 1]! * 4294967296 + words[i + SIZE_LO]!} exceeds KUE_MAX_MSG_SIZE`;
   } else if (code === BAD_TRUNCATED) {
-    why = `record of ${KUE_HDR_SIZE + ((words[i + SIZE_LO]! + ALIGN_MASK) & ~ALIGN_MASK)} bytes truncated to ${end - off}`;
+    why = `record of ${recordSize(words[i + SIZE_LO]!)} bytes truncated to ${end - off}`;
   } else if (code === BAD_SEQ) {
     why = 'sequence number 0';
   } else {
