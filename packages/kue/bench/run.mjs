@@ -34,6 +34,9 @@ const N = 20_000;
 const N_SINGLE = 2_000;
 /** Pairs (batched drain, single-record drain) per way of reading. */
 const PAIRS = 61;
+/** Read buffers: batched, and exactly one record. */
+const BIG = 64 * 1024;
+const ONE = recordSize(SIZE);
 
 function kcmd(line) {
   const fd = openSync('/dev/kchan_test', 'r+');
@@ -104,7 +107,7 @@ async function drain(n, bufferSize, consume) {
 }
 
 /** Raw read(2) loop without decoding (kernel + syscall cost only); ns per message. */
-async function rawDrain(n, bufferSize) {
+function rawDrain(n, bufferSize) {
   const fd = native.open('/dev/kue', native.O_RDONLY | native.O_NONBLOCK | native.O_CLOEXEC);
   try {
     kcmd(`kue send ${n} ${SIZE}`);
@@ -121,7 +124,7 @@ async function rawDrain(n, bufferSize) {
       }
     }
     const ns = Number(process.hrtime.bigint() - t0);
-    if (bytes !== n * recordSize(SIZE)) throw new Error('raw bytes mismatch');
+    if (bytes !== n * ONE) throw new Error('raw bytes mismatch');
     return { nsPerMsg: ns / n };
   } finally {
     native.close(fd);
@@ -140,8 +143,6 @@ function quantile(xs, q) {
  * pair ratio and the middle half of the pair ratios.
  */
 async function pairs(drainWith) {
-  const ONE = recordSize(SIZE);
-  const BIG = 64 * 1024;
   const b = [];
   const s = [];
   let reads = 0;
@@ -171,8 +172,8 @@ async function vm() {
     // Warm up (JIT, slabs), then the pairs.
     for (let i = 0; i < 3; i++) {
       for (const d of [viaConsume, viaList, rawDrain]) {
-        await d(N, 64 * 1024);
-        await d(N_SINGLE, recordSize(SIZE));
+        await d(N, BIG);
+        await d(N_SINGLE, ONE);
       }
     }
     const consume = await pairs(viaConsume);
@@ -244,7 +245,7 @@ function section(results) {
     '(absolute rates are far below real hardware).',
     `Messages of ${SIZE} bytes, queued by kchan_test, read by one KueReader with \`consume()\` (one reused`,
     `record per message). Batched: ${N} messages through a 64 KiB buffer. One per read: ${N_SINGLE} messages`,
-    `through a buffer of exactly one record (${recordSize(SIZE)} bytes). The guest's speed drifts by up to 2x within`,
+    `through a buffer of exactly one record (${ONE} bytes). The guest's speed drifts by up to 2x within`,
     `seconds, so the two are measured in ${PAIRS} back-to-back pairs (alternating which goes first): the gain is`,
     'the median of the per-pair ratios, in brackets the middle half of them (quartiles); rates are',
     `medians. Memory: slab growth (all caches, /proc/slabinfo) while ${N} messages are queued for an open`,
