@@ -2,7 +2,7 @@ import { KUE_DEVICE_PATH, KUE_IOC_INFO, KueInfoLayout, decodeKueInfo, type KueIn
 
 import { type KueBinding, defaultBinding } from './binding.js';
 import { KUE_DEFAULT_BUFFER_SIZE, checkBufferSize, nextBufferSize } from './buffer.js';
-import { type DecodeCursor, type KueMessage, KueRecord, decodeEach, decodeRecords, wordsOf } from './decode.js';
+import { type DecodeCursor, type KueMessage, KueRecord, decodeEach, decodeRecords } from './decode.js';
 import { KueError, errorCode, toKueError } from './errors.js';
 
 export interface KueReaderOptions {
@@ -54,25 +54,22 @@ export class KueReader implements AsyncIterable<KueMessage> {
   readonly #copy: boolean;
   readonly #closed = new AbortController();
   #fd: number;
-  #buf: Uint8Array;
-  /** #buf as 32-bit words, for decodeEach(). */
-  #words: Uint32Array;
   /**
    * Records of the last read not delivered yet: [cursor.offset, #end) of
-   * #buf. Only consume() leaves any (when its callback throws); both
-   * consume() and readBatch() deliver them before reading again.
+   * the read buffer (#record.bytes). Only consume() leaves any (when its
+   * callback throws); both consume() and readBatch() deliver them before
+   * reading again.
    */
   readonly #cursor: DecodeCursor = { offset: 0, delivered: 0, lost: 0 };
   #end = 0;
-  readonly #record: KueRecord;
+  /** consume()'s record; it holds the read buffer and its words. */
+  #record: KueRecord;
 
   private constructor(binding: KueBinding, path: string, fd: number, bufferSize: number, copy: boolean) {
     this.#binding = binding;
     this.path = path;
     this.#fd = fd;
-    this.#buf = new Uint8Array(bufferSize);
-    this.#words = wordsOf(this.#buf);
-    this.#record = new KueRecord(this.#buf, new DataView(this.#buf.buffer));
+    this.#record = new KueRecord(new Uint8Array(bufferSize));
     this.#copy = copy;
   }
 
@@ -101,7 +98,7 @@ export class KueReader implements AsyncIterable<KueMessage> {
 
   /** Current read buffer size in bytes. */
   get bufferSize(): number {
-    return this.#buf.byteLength;
+    return this.#record.bytes.byteLength;
   }
 
   #checkOpen(): number {
@@ -124,7 +121,7 @@ export class KueReader implements AsyncIterable<KueMessage> {
     }
     // Whatever happens below, these bytes are handed out (or unreadable).
     this.#cursor.offset = this.#end = end;
-    const msgs = decodeRecords(this.#buf.subarray(start, end), end - start, this.#copy);
+    const msgs = decodeRecords(this.#record.bytes.subarray(start, end), end - start, this.#copy);
     this.stats.messages += msgs.length;
     for (const m of msgs) this.stats.lost += m.lost;
     return msgs;
@@ -155,7 +152,7 @@ export class KueReader implements AsyncIterable<KueMessage> {
     cursor.delivered = 0;
     cursor.lost = 0;
     try {
-      decodeEach(this.#words, end, cursor, this.#record, cb);
+      decodeEach(this.#record, end, cursor, cb);
     } finally {
       this.stats.messages += cursor.delivered;
       this.stats.lost += cursor.lost;
@@ -163,22 +160,19 @@ export class KueReader implements AsyncIterable<KueMessage> {
     return cursor.delivered;
   }
 
-  /** read(2) into #buf: the bytes read, or 0 on EAGAIN. Grows #buf on EFBIG. */
+  /** read(2) into the read buffer: the bytes read, or 0 on EAGAIN. Grows it on EFBIG. */
   #read(fd: number): number {
     for (;;) {
       let n: number;
       try {
-        n = this.#binding.read(fd, this.#buf);
+        n = this.#binding.read(fd, this.#record.bytes);
       } catch (err) {
         const code = errorCode(err);
         if (code === 'EAGAIN') return 0;
         if (code === 'EFBIG') {
-          const next = nextBufferSize(this.#buf.byteLength);
+          const next = nextBufferSize(this.#record.bytes.byteLength);
           if (next === undefined) throw toKueError(err, 'read');
-          this.#buf = new Uint8Array(next);
-          this.#words = wordsOf(this.#buf);
-          this.#record.bytes = this.#buf;
-          this.#record.view = new DataView(this.#buf.buffer);
+          this.#record = new KueRecord(new Uint8Array(next));
           this.stats.grows++;
           continue;
         }
