@@ -181,9 +181,10 @@ function corruptError(code: number, words: Uint32Array, off: number, end: number
 
 /**
  * Delivers the records in [cursor.offset, end) of `rec.bytes` to `cb`
- * through `rec` (see readRecord()). The cursor is past each record by the
- * time its callback runs (a record is consumed even if the callback
- * throws); the counts are added to it once, in `finally`. A malformed
+ * through `rec` (see readRecord()). The cursor and counts are updated once,
+ * in `finally`, past the last record handed to `cb` (a record is consumed
+ * even if the callback throws); `cb` must not decode into `rec` or use
+ * `cursor` itself (KueReader forbids reads from the callback). A malformed
  * record throws KueError('ERR_KUE_CORRUPT') and moves the cursor to `end`:
  * nothing after it can be found, the rest of the read is dropped.
  */
@@ -200,9 +201,9 @@ export function decodeEach(rec: KueRecord, end: number, cursor: DecodeCursor, cb
         off = end;
         throw err;
       }
+      // Past the record before the callback: if it throws, the record is
+      // consumed (the finally block stores the cursor).
       off += len;
-      // Before the callback: a consume() it makes starts after this record.
-      cursor.offset = off;
       delivered++;
       lostSum += rec.lost;
       cb(rec);

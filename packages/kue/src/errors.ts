@@ -7,6 +7,7 @@ export type KueErrorCode =
   | 'ERR_KUE_CORRUPT'
   | 'ERR_KUE_CLOSED'
   | 'ERR_KUE_BINDING'
+  | 'ERR_KUE_REENTRANT'
   | (string & {});
 
 export class KueError extends Error {

@@ -62,6 +62,11 @@ export class KueReader implements AsyncIterable<KueMessage> {
    */
   readonly #cursor: DecodeCursor = { offset: 0, delivered: 0, lost: 0 };
   #end = 0;
+  /**
+   * consume() is delivering: its loop owns the cursor and the buffer, so a
+   * read from its callback would deliver records twice or overwrite them.
+   */
+  #inCallback = false;
   /** consume()'s record; it holds the read buffer and its words. */
   #record: KueRecord;
 
@@ -106,12 +111,20 @@ export class KueReader implements AsyncIterable<KueMessage> {
     return this.#fd;
   }
 
+  /** #checkOpen(), and not inside a consume() callback. */
+  #checkRead(): number {
+    if (this.#inCallback) {
+      throw new KueError('ERR_KUE_REENTRANT', 'readBatch() or consume() called from inside a consume() callback');
+    }
+    return this.#checkOpen();
+  }
+
   /**
    * One read(2): the messages it returned, or [] when none are queued
    * (EAGAIN). Grows the buffer and retries on EFBIG. Never blocks.
    */
   readBatch(): KueMessage[] {
-    const fd = this.#checkOpen();
+    const fd = this.#checkRead();
     let start = this.#cursor.offset;
     let end = this.#end;
     if (start >= end) {
@@ -137,10 +150,11 @@ export class KueReader implements AsyncIterable<KueMessage> {
    * and the messages after it in the same read are delivered by the next
    * consume() or readBatch() before anything new is read: none is lost.
    * A malformed record throws KueError('ERR_KUE_CORRUPT') after the good
-   * ones before it were delivered.
+   * ones before it were delivered. `cb` may not read from this reader:
+   * readBatch() or consume() there throws KueError('ERR_KUE_REENTRANT').
    */
   consume(cb: (record: KueRecord) => void): number {
-    const fd = this.#checkOpen();
+    const fd = this.#checkRead();
     const cursor = this.#cursor;
     if (cursor.offset >= this.#end) {
       const end = this.#read(fd);
@@ -151,9 +165,11 @@ export class KueReader implements AsyncIterable<KueMessage> {
     const end = this.#end;
     cursor.delivered = 0;
     cursor.lost = 0;
+    this.#inCallback = true;
     try {
       decodeEach(this.#record, end, cursor, cb);
     } finally {
+      this.#inCallback = false;
       this.stats.messages += cursor.delivered;
       this.stats.lost += cursor.lost;
     }

@@ -197,6 +197,38 @@ describe('KueReader.consume (mock binding)', () => {
     r.close();
   });
 
+  it('a read from inside the callback throws ERR_KUE_REENTRANT; nothing is delivered twice or lost', async () => {
+    const mock = new MockKue();
+    const r = await KueReader.open({ binding: mock });
+    mock.push(...[1n, 2n, 3n].map((seq) => ({ seq, payload: bytes(`m${seq}`) })));
+    const got: number[] = [];
+    const errors: unknown[] = [];
+    expect(
+      r.consume((rec) => {
+        got.push(rec.seq);
+        if (rec.seq !== 1) return;
+        for (const read of [() => r.consume(() => got.push(-1)), () => r.readBatch()]) {
+          try {
+            read();
+          } catch (err) {
+            errors.push(err);
+          }
+        }
+      }),
+    ).toBe(3);
+    expect(got).toEqual([1, 2, 3]);
+    expect(errors).toHaveLength(2);
+    for (const err of errors) {
+      expect(err).toBeInstanceOf(KueError);
+      expect(err).toMatchObject({ code: 'ERR_KUE_REENTRANT' });
+    }
+    // After the callback, reading works again.
+    mock.push({ seq: 4n, payload: bytes('m4') });
+    expect(r.readBatch().map((m) => m.seq)).toEqual([4n]);
+    expect(r.stats).toMatchObject({ reads: 2, messages: 4 });
+    r.close();
+  });
+
   it('delivers the good records before a malformed one, then throws ERR_KUE_CORRUPT and moves on', async () => {
     const mock = new MockKue();
     const r = await KueReader.open({ binding: mock });
