@@ -5,7 +5,9 @@ export type RingErrorCode =
   /** The kernel put the queue in its error state (EPOLLERR): a bogus tail was published. */
   | 'ERING_ERROR_STATE'
   /** The buffer cannot hold a ring (size not a power of two, too small, bad mask). */
-  | 'ERING_LAYOUT';
+  | 'ERING_LAYOUT'
+  /** consume() or consumeN() called from inside one of the reader's own callbacks. */
+  | 'ERING_REENTRANT';
 
 /** A typed error from the ring reader or writer. */
 export class RingError extends Error {

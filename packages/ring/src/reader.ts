@@ -173,6 +173,11 @@ export class RingReader {
   private tail: number;
   private lostTotal = 0;
   private consumedTotal = 0;
+  /**
+   * A batch is delivering: tail and the stop* variables belong to it, so a
+   * consume() from its callback would deliver entries twice.
+   */
+  private delivering = false;
 
   constructor(buffer: ArrayBufferLike) {
     const size = ringSlots(buffer.byteLength);
@@ -230,9 +235,11 @@ export class RingReader {
    * publishes tail once at the end. `max` is an int32 >= 1.
    */
   private processRing(max: number, cb: RingCallback): number {
+    if (this.delivering) throw new RingError('ERING_REENTRANT', 'consume() called from inside a consume() callback');
     const start = this.tail;
     let n = 0;
     let inDrain = false;
+    this.delivering = true;
     try {
       for (;;) {
         inDrain = true;
@@ -264,6 +271,8 @@ export class RingReader {
       }
       this.publish(start, this.tail, n);
       throw err;
+    } finally {
+      this.delivering = false;
     }
     this.publish(start, this.tail, n);
     return n;

@@ -120,6 +120,36 @@ describe('RingReader + RingWriter', () => {
     expect(got).toEqual([3, 4]);
   });
 
+  it('a consume() from inside the callback throws ERING_REENTRANT; nothing is delivered twice', () => {
+    const buf = new ArrayBuffer(4096);
+    const wr = new RingWriter(buf);
+    const rd = new RingReader(buf);
+    for (let i = 0; i < 4; i++) wr.post(WATCH_TYPE_KAPI, 0, 0, patternPayload(i, 2));
+    const got: number[] = [];
+    const errors: unknown[] = [];
+    expect(
+      rd.consume((e) => {
+        got.push(checkPattern(e));
+        if (got.length > 1) return;
+        for (const read of [() => rd.consume(() => got.push(-1)), () => rd.consumeN(() => got.push(-2), 1)]) {
+          try {
+            read();
+          } catch (err) {
+            errors.push(err);
+          }
+        }
+      }),
+    ).toBe(4);
+    expect(got).toEqual([0, 1, 2, 3]);
+    expect(errors.map((e) => (e as RingError).code)).toEqual(['ERING_REENTRANT', 'ERING_REENTRANT']);
+    expect(errors[0]).toBeInstanceOf(RingError);
+    expect(rd.consumed).toBe(4);
+    // Afterwards the reader works as before.
+    wr.post(WATCH_TYPE_KAPI, 0, 0, patternPayload(4, 2));
+    expect(rd.consume((e) => got.push(checkPattern(e)))).toBe(1);
+    expect(got).toEqual([0, 1, 2, 3, 4]);
+  });
+
   // The reader's loop leaves itself at loss entries and malformed entries
   // (see RingReader.drain()); these pin down the bookkeeping around that.
   describe('around loss entries', () => {
