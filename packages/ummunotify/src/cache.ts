@@ -32,7 +32,7 @@
 // invalidated entry leaves the lookup structures at once and is
 // deregistered when its last reference is released.
 import { type InvalidationEvent, generationStamp } from './abi.js';
-import { hasCode } from './errors.js';
+import { UmmunotifyError, hasCode } from './errors.js';
 import { StartIndex } from './start-index.js';
 
 /** A region's own generation counter (`RegionWatch` implements it). */
@@ -173,7 +173,7 @@ export class RegistrationCache<T> {
    * `register` callback. Pair with release().
    */
   acquire(address: number, length: number): CacheEntry<T> {
-    if (this.#closed) throw new Error('RegistrationCache is closed');
+    if (this.#closed) throw new UmmunotifyError('EBADF', 'acquire', 'EBADF: RegistrationCache is closed, acquire');
     checkNumber('address', address);
     checkNumber('length', length);
     if (length === 0) throw new RangeError('length must be > 0');
@@ -221,7 +221,9 @@ export class RegistrationCache<T> {
   /** Give back an entry from acquire(). */
   release(entry: CacheEntry<T>): void {
     const e = entry as Entry<T>;
-    if (!(e instanceof Entry) || e.refs <= 0) throw new Error('release() of an entry that is not acquired');
+    if (!(e instanceof Entry) || e.refs <= 0) {
+      throw new UmmunotifyError('EINVAL', 'release', 'EINVAL: release() of an entry that is not acquired');
+    }
     if (--e.refs > 0) return;
     if (!e.valid || this.#closed) {
       this.#destroy(e);
