@@ -30,7 +30,8 @@ const char* ExtraErrnoName(int err) {
 
 }  // namespace
 
-Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall) {
+Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall,
+                       const char* path) {
   std::string code;
   std::string desc;
   const char* uvname = uv_err_name(-err);
@@ -46,16 +47,19 @@ Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall) {
     if (!desc.empty()) desc[0] = static_cast<char>(tolower(desc[0]));
   }
   std::string message = code + ": " + desc + ", " + syscall;
+  // As Node's fs: "ENOENT: no such file or directory, open '/dev/kue'".
+  if (path != nullptr) message += std::string(" '") + path + "'";
   Napi::Error e = Napi::Error::New(env, message);
   Napi::Object o = e.Value();
   o.Set("errno", Napi::Number::New(env, -err));
   o.Set("code", Napi::String::New(env, code));
   o.Set("syscall", Napi::String::New(env, syscall));
+  if (path != nullptr) o.Set("path", Napi::String::New(env, path));
   return e;
 }
 
-void ThrowErrno(Napi::Env env, int err, const char* syscall) {
-  throw ErrnoError(env, err, syscall);
+void ThrowErrno(Napi::Env env, int err, const char* syscall, const char* path) {
+  throw ErrnoError(env, err, syscall, path);
 }
 
 std::string DescribeReceived(Napi::Value v) {

@@ -11,11 +11,14 @@ namespace kchan {
 
 // A Node-style system error: message "EINVAL: invalid argument, ioctl",
 // err.code = "EINVAL", err.errno = -22, err.syscall = "ioctl".
-// `err` is a positive errno value.
-Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall);
+// `err` is a positive errno value. With `path` (calls on a path, like
+// open): "ENOENT: no such file or directory, open '/dev/kue'" and err.path.
+Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall,
+                       const char* path = nullptr);
 
 // Throws ErrnoError (a C++ exception; node-addon-api turns it into a JS throw).
-[[noreturn]] void ThrowErrno(Napi::Env env, int err, const char* syscall);
+[[noreturn]] void ThrowErrno(Napi::Env env, int err, const char* syscall,
+                             const char* path = nullptr);
 
 // TypeError with code ERR_INVALID_ARG_TYPE.
 [[noreturn]] void ThrowArgType(Napi::Env env, const char* name,

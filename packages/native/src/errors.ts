@@ -14,6 +14,8 @@ export interface KchanError extends Error {
   errno: number;
   /** The failing call: 'open', 'ioctl', 'mmap', 'munmap', 'poll', ... */
   syscall: string;
+  /** For calls on a path (open): the path, also quoted at the end of the message. */
+  path?: string;
 }
 
 /**

@@ -40,7 +40,7 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
   do {
     fd = open(path.c_str(), flags, mode);
   } while (fd < 0 && errno == EINTR);
-  if (fd < 0) ThrowErrno(info.Env(), errno, "open");
+  if (fd < 0) ThrowErrno(info.Env(), errno, "open", path.c_str());
   return Napi::Number::New(info.Env(), fd);
 }
 

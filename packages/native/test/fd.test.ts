@@ -25,9 +25,10 @@ describe('open/close', () => {
     close(fd);
   });
 
-  it('reports ENOENT with path-free fs-style message', () => {
+  it('reports ENOENT with an fs-style message naming the path', () => {
     const err = expectErrno(() => open('/nonexistent/kchan', O_RDONLY), 'ENOENT', 'open');
-    expect(err.message).toBe('ENOENT: no such file or directory, open');
+    expect(err.message).toBe("ENOENT: no such file or directory, open '/nonexistent/kchan'");
+    expect((err as { path?: string }).path).toBe('/nonexistent/kchan');
     expect((err as { errno?: number }).errno).toBe(-2);
   });
 

@@ -134,7 +134,8 @@ export class Ummunotify {
     try {
       fd = binding.open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     } catch (e) {
-      throw toUmmunotifyError(e, 'open', path);
+      // The native error names the path (as Node's fs does).
+      throw toUmmunotifyError(e, 'open');
     }
     let mapping: DeviceMapping;
     try {
