@@ -247,7 +247,12 @@ export class RingReader {
         inDrain = false;
         this.tail = (stopHead - stopLeft) >>> 0;
         if (stopWhy === STOP_DONE) break;
-        if (stopWhy === STOP_BAD) throw this.badEntry(stopLen, stopLeft, (stopHead - stopLeft) & this.mask, stopHead);
+        if (stopWhy === STOP_BAD) {
+          // The ring was unmapped under us (by the callback): its words
+          // now read as zeros. Not corruption: stop.
+          if (this.words.length === 0) break;
+          throw this.badEntry(stopLen, stopLeft, (stopHead - stopLeft) & this.mask, stopHead);
+        }
         if (n >= max) break;
         // STOP_LOSS: a META/LOSS entry at tail; count what it reports and
         // deliver it. drain() checked its length.
@@ -380,6 +385,7 @@ export class RingReader {
     if (tail === start) return;
     this.tail = tail;
     this.consumedTotal += n;
+    if (this.words.length === 0) return; // unmapped: nobody to tell
     // Contract step 3: pairs with smp_load_acquire(&meta->tail) in
     // kchan_wq_post_locked() (step 4): we are done reading the slots
     // below tail before the kernel may reuse them.

@@ -54,6 +54,11 @@ export class WatchQueue implements AsyncIterable<Notification> {
   private mapping: native.Mapping | undefined;
   private ring: RingReader | undefined;
   private closed = false;
+  /** Aborted by close(): ends a pending wait(). */
+  private readonly closing = new AbortController();
+  /** A consume() batch is running: close() leaves the unmap to its end. */
+  private consuming = false;
+  private lostAtClose = 0;
 
   constructor(options: WatchQueueOptions = {}) {
     this.fd = native.open(options.path ?? WATCH_QUEUE_DEVICE_PATH, native.O_RDWR | native.O_CLOEXEC);
@@ -82,7 +87,7 @@ export class WatchQueue implements AsyncIterable<Notification> {
 
   /** Notifications the kernel reported lost so far (sum of loss entries seen). */
   get lost(): number {
-    return this.ring?.lost ?? 0;
+    return this.closed ? this.lostAtClose : (this.ring?.lost ?? 0);
   }
 
   private checkOpen(): void {
@@ -142,25 +147,46 @@ export class WatchQueue implements AsyncIterable<Notification> {
     native.ioctl(this.fd, IOC_WATCH_QUEUE_SET_FILTER, null);
   }
 
-  /** Zero-copy batch read of everything available (see RingReader.consume). */
+  /**
+   * Zero-copy batch read of everything available (see RingReader.consume).
+   * A close() from `cb` takes effect when the batch ends: the entries the
+   * batch already found are still delivered.
+   */
   consume(cb: RingCallback): number {
-    return this.reader.consume(cb);
+    const reader = this.reader;
+    this.consuming = true;
+    try {
+      return reader.consume(cb);
+    } finally {
+      this.consuming = false;
+      if (this.closed) this.release();
+    }
   }
 
   /**
    * Wait until the ring is non-empty (or in error). Resolves at once when
    * it already is. Rejects with RingError 'ERING_ERROR_STATE' on EPOLLERR,
-   * an AbortError when `signal` aborts.
+   * an AbortError when `signal` aborts, WatchQueueError 'EBADF' when the
+   * queue is closed meanwhile.
    */
   async wait(options: IterateOptions = {}): Promise<void> {
     const reader = this.reader;
+    const signal = options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal;
     for (;;) {
       if (reader.pending() !== 0) return;
       // Arming the watcher calls the driver's poll(), which queues us, does
       // smp_mb() and compares tail (published with release by the reader)
       // with head: either it reports EPOLLIN now or the next post that makes
       // the ring non-empty wakes us (contract: "Sleeping and waking").
-      const revents = await native.waitReadable(this.fd, options.signal ? { signal: options.signal } : {});
+      let revents: number;
+      try {
+        revents = await native.waitReadable(this.fd, { signal });
+      } catch (err) {
+        // close() aborted the wait (closing the fd drops its poller
+        // without settling it): say so rather than "aborted".
+        this.checkOpen();
+        throw err;
+      }
       this.checkOpen();
       if (revents & native.POLLERR) {
         throw new RingError('ERING_ERROR_STATE', 'the kernel put the queue in its error state (bogus tail published)');
@@ -198,10 +224,21 @@ export class WatchQueue implements AsyncIterable<Notification> {
     return this.notifications();
   }
 
-  /** Unmap the ring and close the fd. Idempotent. */
+  /**
+   * Unmap the ring and close the fd; a pending wait() or iterator ends.
+   * Idempotent. From a consume() callback, the unmap waits for the batch
+   * to end.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.lostAtClose = this.ring?.lost ?? 0;
+    this.closing.abort();
+    if (!this.consuming) this.release();
+  }
+
+  private release(): void {
+    if (this.fd < 0) return;
     this.ring = undefined;
     try {
       this.mapping?.unmap();

@@ -1,0 +1,99 @@
+// WatchQueue.close() against a pending wait, from inside a consume()
+// callback, and its loss count afterwards. The device is stood in for by a
+// pipe (the fd waited on: never readable here) and an anonymous shared
+// mapping that a RingWriter fills as the kernel would; everything else
+// (waitReadable, close, unmap) is the real @kchan/native.
+import { describe, expect, it, vi } from 'vitest';
+import { WATCH_TYPE_KAPI } from '@kchan/uapi';
+
+import type { RingWriter as RingWriterType } from '../src/index.js';
+
+const dev = vi.hoisted(() => ({ writer: undefined as RingWriterType | undefined }));
+
+vi.mock('@kchan/native', async (importOriginal) => {
+  const real = await importOriginal<typeof import('@kchan/native')>();
+  const { RingWriter } = await import('../src/writer.js');
+  return {
+    ...real,
+    open: (): number => real.pipe2(real.O_NONBLOCK | real.O_CLOEXEC)[0],
+    ioctl: (): number => 0,
+    mmap: (_fd: number, length: number) => {
+      const m = real.mmapAnonymous(length, real.PROT_READ | real.PROT_WRITE, real.MAP_SHARED);
+      dev.writer = new RingWriter(m.buffer);
+      return m;
+    },
+  };
+});
+
+const { WatchQueue } = await import('../src/index.js');
+const { patternPayload } = await import('./helpers.js');
+
+function post(n: number, slots = 2): void {
+  for (let i = 0; i < n; i++) dev.writer!.post(WATCH_TYPE_KAPI, 0, 0, patternPayload(i, slots));
+}
+
+const TIMEOUT = Symbol('timeout');
+async function settled(p: Promise<unknown>, ms = 2000): Promise<unknown> {
+  const outcome = p.then(
+    (value: unknown) => ({ value }),
+    (err: unknown) => ({ code: (err as { code?: unknown }).code }),
+  );
+  return Promise.race([outcome, new Promise((resolve) => setTimeout(() => resolve(TIMEOUT), ms))]);
+}
+
+describe('WatchQueue.close()', () => {
+  it('ends a pending iterator', async () => {
+    const wq = new WatchQueue({ pages: 1 });
+    const next = wq.notifications().next();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    wq.close();
+    expect(await settled(next)).toEqual({ value: { done: true, value: undefined } });
+  });
+
+  it('rejects a pending wait() with EBADF', async () => {
+    const wq = new WatchQueue({ pages: 1 });
+    const wait = wq.wait();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    wq.close();
+    expect(await settled(wait)).toEqual({ code: 'EBADF' });
+  });
+
+  it('from a consume() callback: the batch ends normally, then the ring is gone', () => {
+    const wq = new WatchQueue({ pages: 1 });
+    post(3);
+    let calls = 0;
+    expect(
+      wq.consume(() => {
+        calls++;
+        wq.close();
+      }),
+    ).toBe(3);
+    expect(calls).toBe(3);
+    expect(() => wq.consume(() => {})).toThrow(expect.objectContaining({ code: 'EBADF' }));
+  });
+
+  it('from a callback of wq.reader.consume(): the ring goes at once, the batch stops quietly', () => {
+    const wq = new WatchQueue({ pages: 1 });
+    post(3);
+    let calls = 0;
+    expect(
+      wq.reader.consume(() => {
+        calls++;
+        wq.close();
+      }),
+    ).toBe(1);
+    expect(calls).toBe(1);
+  });
+
+  it('keeps the loss count', () => {
+    const wq = new WatchQueue({ pages: 1 });
+    post(200, 8); // a 512-slot ring holds 63: the writer reports the rest lost
+    wq.consume(() => {});
+    post(1);
+    wq.consume(() => {});
+    const lost = wq.lost;
+    expect(lost).toBeGreaterThan(0);
+    wq.close();
+    expect(wq.lost).toBe(lost);
+  });
+});
