@@ -216,6 +216,23 @@ export function decodeEach(rec: KueRecord, end: number, cursor: DecodeCursor, cb
 }
 
 /**
+ * Reads the record at cursor.offset (below `end`) into `rec` and moves the
+ * cursor past it (the counts are the caller's). A malformed record throws
+ * KueError('ERR_KUE_CORRUPT') and leaves the cursor where it was.
+ */
+export function decodeNext(rec: KueRecord, end: number, cursor: DecodeCursor): void {
+  const off = cursor.offset;
+  const len = readRecord(rec.words, off, end, rec);
+  if (len < 0) throw corruptError(len, rec.words, off, end);
+  cursor.offset = off + len;
+}
+
+/** The record `rec` holds as a KueMessage: payload a view into its buffer, or a copy. */
+export function messageOf(rec: KueRecord, copy: boolean): KueMessage {
+  return copy ? rec.toMessage() : { seq: rec.seqBig, flags: rec.flags, lost: rec.lost, payload: rec.payload };
+}
+
+/**
  * Decode the `length` bytes a read() returned into `buf` (see readRecord())
  * into KueMessage objects. Payloads are views into `buf` unless `copy` is
  * set, or unless `buf` does not start 4-byte aligned (then views into one
@@ -234,7 +251,7 @@ export function decodeRecords(buf: Uint8Array, length: number, copy = false): Ku
   for (let off = 0; off < length; ) {
     const len = readRecord(words, off, length, rec);
     if (len < 0) throw corruptError(len, words, off, length);
-    out.push(copy ? rec.toMessage() : { seq: rec.seqBig, flags: rec.flags, lost: rec.lost, payload: rec.payload });
+    out.push(messageOf(rec, copy));
     off += len;
   }
   return out;

@@ -8,6 +8,7 @@ export type KueErrorCode =
   | 'ERR_KUE_CLOSED'
   | 'ERR_KUE_BINDING'
   | 'ERR_KUE_REENTRANT'
+  | 'ERR_KUE_BUSY'
   | (string & {});
 
 export class KueError extends Error {

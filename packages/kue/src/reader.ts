@@ -2,7 +2,7 @@ import { KUE_DEVICE_PATH, KUE_IOC_INFO, KueInfoLayout, decodeKueInfo, type KueIn
 
 import { type KueBinding, defaultBinding } from './binding.js';
 import { KUE_DEFAULT_BUFFER_SIZE, checkBufferSize, nextBufferSize } from './buffer.js';
-import { type DecodeCursor, type KueMessage, KueRecord, decodeEach, decodeRecords } from './decode.js';
+import { type DecodeCursor, type KueMessage, KueRecord, decodeEach, decodeNext, messageOf } from './decode.js';
 import { KueError, errorCode, toKueError } from './errors.js';
 
 export interface KueReaderOptions {
@@ -67,6 +67,8 @@ export class KueReader implements AsyncIterable<KueMessage> {
    * read from its callback would deliver records twice or overwrite them.
    */
   #inCallback = false;
+  /** A nextBatch(), consumeAsync() or iterator is waiting for readability. */
+  #waiting = false;
   /** consume()'s record; it holds the read buffer and its words. */
   #record: KueRecord;
 
@@ -120,24 +122,60 @@ export class KueReader implements AsyncIterable<KueMessage> {
   }
 
   /**
+   * Make sure records are buffered: the rest of the last read, else one
+   * read(2). False when none are queued.
+   */
+  #fill(fd: number): boolean {
+    const cursor = this.#cursor;
+    if (cursor.offset < this.#end) return true;
+    const end = this.#read(fd);
+    if (end === 0) return false;
+    cursor.offset = 0;
+    this.#end = end;
+    return true;
+  }
+
+  /**
+   * The next buffered record as a KueMessage, counted in stats. A malformed
+   * record throws ERR_KUE_CORRUPT; with `skipBad` the rest of that read
+   * goes with it (nothing after it can be found), else the cursor stays on
+   * it, for the next call to throw.
+   */
+  #take(skipBad: boolean): KueMessage {
+    const cursor = this.#cursor;
+    const rec = this.#record;
+    try {
+      decodeNext(rec, this.#end, cursor);
+    } catch (err) {
+      if (skipBad) cursor.offset = this.#end;
+      throw err;
+    }
+    this.stats.messages++;
+    this.stats.lost += rec.lost;
+    return messageOf(rec, this.#copy);
+  }
+
+  /**
    * One read(2): the messages it returned, or [] when none are queued
-   * (EAGAIN). Grows the buffer and retries on EFBIG. Never blocks.
+   * (EAGAIN). Grows the buffer and retries on EFBIG. Never blocks. If the
+   * last read still has records (consume()'s callback threw, an iterator
+   * was left early), returns those instead, without reading. A malformed
+   * record throws KueError('ERR_KUE_CORRUPT') once the good ones before it
+   * were returned.
    */
   readBatch(): KueMessage[] {
     const fd = this.#checkRead();
-    let start = this.#cursor.offset;
-    let end = this.#end;
-    if (start >= end) {
-      end = this.#read(fd);
-      if (end === 0) return [];
-      start = 0;
+    if (!this.#fill(fd)) return [];
+    const out: KueMessage[] = [];
+    while (this.#cursor.offset < this.#end) {
+      try {
+        out.push(this.#take(out.length === 0));
+      } catch (err) {
+        if (out.length === 0) throw err;
+        break;
+      }
     }
-    // Whatever happens below, these bytes are handed out (or unreadable).
-    this.#cursor.offset = this.#end = end;
-    const msgs = decodeRecords(this.#record.bytes.subarray(start, end), end - start, this.#copy);
-    this.stats.messages += msgs.length;
-    for (const m of msgs) this.stats.lost += m.lost;
-    return msgs;
+    return out;
   }
 
   /**
@@ -155,13 +193,8 @@ export class KueReader implements AsyncIterable<KueMessage> {
    */
   consume(cb: (record: KueRecord) => void): number {
     const fd = this.#checkRead();
+    if (!this.#fill(fd)) return 0;
     const cursor = this.#cursor;
-    if (cursor.offset >= this.#end) {
-      const end = this.#read(fd);
-      if (end === 0) return 0;
-      cursor.offset = 0;
-      this.#end = end;
-    }
     const end = this.#end;
     cursor.delivered = 0;
     cursor.lost = 0;
@@ -232,8 +265,16 @@ export class KueReader implements AsyncIterable<KueMessage> {
     }
   }
 
-  /** Wait until readable; false if the reader was closed meanwhile. */
+  /**
+   * Wait until readable; false if the reader was closed meanwhile. One
+   * waiter at a time: two would both wake and read, and the first one's
+   * zero-copy payloads would be overwritten by the second read.
+   */
   async #wait(signal: AbortSignal, options: KueReadOptions): Promise<boolean> {
+    if (this.#waiting) {
+      throw new KueError('ERR_KUE_BUSY', 'another nextBatch(), consumeAsync() or iterator is already waiting on this reader');
+    }
+    this.#waiting = true;
     try {
       await this.#binding.waitReadable(this.#fd, signal);
       return true;
@@ -241,6 +282,8 @@ export class KueReader implements AsyncIterable<KueMessage> {
       if (this.#fd < 0) return false;
       if (options.signal?.aborted) throw options.signal.reason;
       throw toKueError(err, 'poll');
+    } finally {
+      this.#waiting = false;
     }
   }
 
@@ -253,9 +296,24 @@ export class KueReader implements AsyncIterable<KueMessage> {
     }
   }
 
-  /** Messages one by one until closed or aborted (see the class doc on payload lifetime). */
+  /**
+   * Messages one by one until closed or aborted (see the class doc on
+   * payload lifetime). Taken from the buffer one at a time: leaving the
+   * loop early (break, or close() in its body) leaves the rest of the read
+   * to the next consume(), readBatch() or iterator; none is lost.
+   */
   async *messages(options: KueReadOptions = {}): AsyncGenerator<KueMessage, void, undefined> {
-    for await (const batch of this.batches(options)) yield* batch;
+    const signal = options.signal ? AbortSignal.any([options.signal, this.#closed.signal]) : this.#closed.signal;
+    for (;;) {
+      if (this.#fd < 0) return;
+      options.signal?.throwIfAborted();
+      const fd = this.#checkRead();
+      if (this.#fill(fd)) {
+        yield this.#take(true);
+        continue;
+      }
+      if (!(await this.#wait(signal, options))) return;
+    }
   }
 
   [Symbol.asyncIterator](): AsyncIterator<KueMessage> {

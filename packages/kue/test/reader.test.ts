@@ -83,6 +83,47 @@ describe('KueReader (mock binding)', () => {
     r.close();
   });
 
+  it('leaving the iterator early loses nothing; close() in the loop body ends it', async () => {
+    const mock = new MockKue();
+    const r = await KueReader.open({ binding: mock });
+    mock.push(...[1n, 2n, 3n, 4n].map((seq) => ({ seq, payload: bytes(`m${seq}`) })));
+    for await (const m of r) {
+      expect(m.seq).toBe(1n);
+      break;
+    }
+    expect(r.stats.messages).toBe(1);
+    // The rest of that read, without another read().
+    const reads = mock.readSizes.length;
+    const [m2] = r.readBatch().splice(0, 1);
+    expect(m2!.seq).toBe(2n);
+    expect(mock.readSizes.length).toBe(reads);
+    expect(r.stats.messages).toBe(4);
+    const seen: bigint[] = [];
+    mock.push(...[5n, 6n, 7n].map((seq) => ({ seq, payload: bytes(`m${seq}`) })));
+    for await (const m of r) {
+      seen.push(m.seq);
+      r.close();
+    }
+    expect(seen).toEqual([5n]);
+  });
+
+  it('a second wait while one is pending throws ERR_KUE_BUSY; the first one is intact', async () => {
+    const mock = new MockKue();
+    const r = await KueReader.open({ binding: mock });
+    const first = r.nextBatch();
+    await expect(r.nextBatch()).rejects.toMatchObject({ name: 'KueError', code: 'ERR_KUE_BUSY' });
+    await expect(r.consumeAsync(() => {})).rejects.toMatchObject({ code: 'ERR_KUE_BUSY' });
+    await expect(r.messages().next()).rejects.toMatchObject({ code: 'ERR_KUE_BUSY' });
+    mock.push({ seq: 1n, payload: bytes('m1') });
+    const batch = await first;
+    expect(batch.map((m) => text(m.payload))).toEqual(['m1']);
+    // Waiting is free again.
+    const again = r.nextBatch();
+    mock.push({ seq: 2n, payload: bytes('m2') });
+    expect((await again).map((m) => m.seq)).toEqual([2n]);
+    r.close();
+  });
+
   it('rejects a waiting iterator with the abort reason', async () => {
     const mock = new MockKue();
     const r = await KueReader.open({ binding: mock });
@@ -240,6 +281,19 @@ describe('KueReader.consume (mock binding)', () => {
     mock.push({ seq: 4n, payload: bytes('next') });
     expect(r.consume(see(got))).toBe(1);
     expect(got.at(-1)!.text).toBe('next');
+    r.close();
+  });
+
+  it('readBatch() returns the good records before a malformed one, then throws ERR_KUE_CORRUPT and moves on', async () => {
+    const mock = new MockKue();
+    const r = await KueReader.open({ binding: mock });
+    mock.push({ seq: 1n, payload: bytes('ok') }, { seq: 0n, payload: bytes('bad') }, { seq: 3n, payload: bytes('lost with the bad one') });
+    expect(r.readBatch().map((m) => text(m.payload))).toEqual(['ok']);
+    expect(r.stats.messages).toBe(1);
+    expect(() => r.readBatch()).toThrow(expect.objectContaining({ name: 'KueError', code: 'ERR_KUE_CORRUPT' }));
+    mock.push({ seq: 4n, payload: bytes('next') });
+    expect(r.readBatch().map((m) => text(m.payload))).toEqual(['next']);
+    expect(r.stats.messages).toBe(2);
     r.close();
   });
 
