@@ -80,11 +80,17 @@ async function demoHere(common: CommonOptions): Promise<void> {
   common.signal.addEventListener('abort', stop, { once: true });
   const local: CommonOptions = { ...common, signal: controller.signal, count: undefined };
   common.printer.note('kchan demo: streaming /dev/watch_queue, /dev/kue and /dev/ummunotify (Ctrl-C to stop)');
-  const readers = [
-    runWatch(local, { sources: ['all'], pages: 4 }),
-    runKue(local),
-    runUmmunotify(local, { steps: 3, intervalMs: 900 }),
-  ];
+  // Settled as they go: a reader that fails (a device missing or not
+  // accessible) stops the others and the generator at once, and its error
+  // is reported below rather than left unhandled while the generator runs.
+  const readers = Promise.allSettled(
+    [runWatch(local, { sources: ['all'], pages: 4 }), runKue(local), runUmmunotify(local, { steps: 3, intervalMs: 900 })].map((p) =>
+      p.catch((err: unknown) => {
+        controller.abort();
+        throw err;
+      }),
+    ),
+  );
   try {
     await generate(local);
   } catch (err) {
@@ -92,8 +98,7 @@ async function demoHere(common: CommonOptions): Promise<void> {
   } finally {
     controller.abort();
   }
-  const results = await Promise.allSettled(readers);
-  for (const r of results) if (r.status === 'rejected') throw r.reason;
+  for (const r of await readers) if (r.status === 'rejected') throw r.reason;
   common.printer.summary();
 }
 
@@ -106,7 +111,7 @@ export async function runDemo(common: CommonOptions, opts: DemoOptions): Promise
   const runner = findVmRunner();
   if (!runner) {
     process.stderr.write(
-      'kchan: this kernel has no kchan module and the bundled VM is not here; load it with `sudo modprobe kchan` (see kernel/README.md)\n',
+      'kchan: this kernel has no kchan module and the bundled VM is not here; load it with `sudo modprobe kchan` (building it: kernel/README.md in the kchan repository)\n',
     );
     return 1;
   }

@@ -72,7 +72,7 @@ export async function runInfo({ printer }: CommonOptions): Promise<void> {
   }
   if (!status.moduleLoaded) {
     process.stdout.write(
-      printer.paint('gray', 'The kchan module is not loaded: `sudo modprobe kchan` (see kernel/README.md), or run `pnpm start` to see it in the bundled VM.') + '\n',
+      printer.paint('gray', 'The kchan module is not loaded: `sudo modprobe kchan` (building it: kernel/README.md in the kchan repository), or in that repository `pnpm start` to see it in the bundled VM.') + '\n',
     );
   }
 }
