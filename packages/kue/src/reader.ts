@@ -42,6 +42,8 @@ export interface KueReaderStats {
  * payload is a view into the reader's buffer and is valid only until the
  * next read: use or copy it before asking for the next batch (for the
  * async iterator, before the `next()` that follows the batch's last message).
+ * One caller at a time: reads from inside consume()'s callback throw
+ * ERR_KUE_REENTRANT, a second concurrent wait ERR_KUE_BUSY.
  *
  * Loss: when the kernel dropped messages this reader had not read (the
  * queue's memory bound), the next message carries `lost` > 0 and
@@ -69,7 +71,7 @@ export class KueReader implements AsyncIterable<KueMessage> {
   #inCallback = false;
   /** A nextBatch(), consumeAsync() or iterator is waiting for readability. */
   #waiting = false;
-  /** consume()'s record; it holds the read buffer and its words. */
+  /** The record every read decodes into; it owns the read buffer and its views. */
   #record: KueRecord;
 
   private constructor(binding: KueBinding, path: string, fd: number, bufferSize: number, copy: boolean) {
