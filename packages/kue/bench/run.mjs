@@ -208,7 +208,7 @@ async function vm() {
 const ANALYSIS = [
   'Target: batching >= 20x one message per read() for 64-byte messages: met on both kernels in the run',
   'above. How far above depends on the run and on the machine the emulator runs on. On 2026-12-03, on',
-  'this machine, eight runs before this one (code of 2026-12-02 and of 2026-12-03) gave 22.6-31.1x on',
+  'this machine, earlier runs (code of 2026-12-02 and of 2026-12-03; six on 6.1, four on 6.12) gave 22.6-31.1x on',
   '6.1 and 25.0-31.7x on 6.12: within one run the guest drifts (the same drain costs 0.34 or 0.65 us per',
   'message from one minute to the next), which the pairing absorbs only in part. On 2026-12-02 another',
   'machine of the same kind gave 18.5-19.0x on 6.1 and 21.5-21.7x on 6.12 with the code of that day: a',
