@@ -45,6 +45,11 @@ const FLAGS = F.flags.offset >>> 2;
 const LOST = F.lost.offset >>> 2;
 const ALIGN_MASK = KUE_RECORD_ALIGN - 1;
 
+/** The u64 at word `i` (low word first, host order) as a number: exact up to 2^53. */
+function u64At(words: Uint32Array, i: number): number {
+  return words[i + 1]! * 4294967296 + words[i]!;
+}
+
 /**
  * One message as handed to KueReader.consume()'s callback. The reader
  * reuses a single instance for every message (no allocation per message):
@@ -84,7 +89,7 @@ export class KueRecord {
   get seq(): number {
     if (this.offset < KUE_HDR_SIZE) return 0;
     const i = (this.offset - KUE_HDR_SIZE) >>> 2;
-    return this.words[i + SEQ_LO + 1]! * 4294967296 + this.words[i + SEQ_LO]!;
+    return u64At(this.words, i + SEQ_LO);
   }
 
   /** The payload as a view into the reader's buffer (allocates the view object). */
@@ -134,8 +139,8 @@ const BAD_FLAGS = -5;
  *
  * Hot path (once per message): word loads rather than DataView calls, one
  * branch for the flags and loss count. Small enough to be inlined into both
- * of its callers, so each keeps its own call site for what follows (the
- * callback in decodeEach(), a push in decodeRecords()).
+ * of its callers, so consume()'s loop (decodeEach()) keeps a call site of its
+ * own for the callback; decodeNext() serves every other reader.
  */
 function readRecord(words: Uint32Array, off: number, end: number, rec: KueRecord): number {
   if (end - off < KUE_HDR_SIZE) return BAD_HEADER;
@@ -164,7 +169,7 @@ function corruptError(code: number, words: Uint32Array, off: number, end: number
   if (code === BAD_HEADER) {
     why = `${end - off} bytes left, header needs ${KUE_HDR_SIZE}`;
   } else if (code === BAD_SIZE) {
-    why = `size ${words[i + SIZE_LO + 1]! * 4294967296 + words[i + SIZE_LO]!} exceeds KUE_MAX_MSG_SIZE`;
+    why = `size ${u64At(words, i + SIZE_LO)} exceeds KUE_MAX_MSG_SIZE`;
   } else if (code === BAD_TRUNCATED) {
     why = `record of ${recordSize(words[i + SIZE_LO]!)} bytes truncated to ${end - off}`;
   } else if (code === BAD_SEQ) {
@@ -247,12 +252,10 @@ export function decodeRecords(buf: Uint8Array, length: number, copy = false): Ku
   // Words: an unaligned buffer is decoded from an aligned copy (its payload
   // views then point into the copy).
   const rec = new KueRecord(buf.byteOffset % 4 === 0 ? buf.subarray(0, length) : buf.slice(0, length));
-  const words = rec.words;
-  for (let off = 0; off < length; ) {
-    const len = readRecord(words, off, length, rec);
-    if (len < 0) throw corruptError(len, words, off, length);
+  const cursor: DecodeCursor = { offset: 0, delivered: 0, lost: 0 };
+  while (cursor.offset < length) {
+    decodeNext(rec, length, cursor);
     out.push(messageOf(rec, copy));
-    off += len;
   }
   return out;
 }
