@@ -15,6 +15,7 @@ import {
   encodeRegisterSlot,
   type InvalidationEvent,
 } from './abi.js';
+import { FairBudget } from '@kchan/native/fair';
 import { O_CLOEXEC, O_NONBLOCK, O_RDONLY, type DeviceMapping, type UmmunotifyBinding } from './binding.js';
 import { UmmunotifyError, hasCode, toUmmunotifyError } from './errors.js';
 import { nativeBinding } from './native.js';
@@ -315,15 +316,16 @@ export class Ummunotify {
 
   /**
    * Read every pending event without blocking, in reads of `batchEvents`
-   * events, until the kernel says EAGAIN (queue empty). Memory is bounded
-   * by the region count: a region has at most one pending event.
+   * events, until the kernel's LAST event (the queue is drained: LAST ends
+   * only a read that took the last pending event) or EAGAIN (nothing was
+   * pending). Memory is bounded by the region count: a region has at most
+   * one pending event.
    */
   drain(): DrainResult {
     const fd = this.#checkOpen('read');
     // Loaded before reading: every invalidation counted in it queued its
-    // event before the kernel's release store, so the reads below take it.
-    // A LAST event's counter is likewise covered by the reads after it,
-    // which go on until the queue is empty.
+    // event before the kernel's release store, so the reads below take it
+    // (or an earlier drain did, if the first read says EAGAIN).
     let generation = this.generation;
     const events: InvalidationEvent[] = [];
     for (;;) {
@@ -336,9 +338,11 @@ export class Ummunotify {
       }
       const batch = decodeEvents(this.#readView, n);
       for (const ev of batch.events) events.push(ev);
-      if (batch.generation !== null && batch.generation > generation) generation = batch.generation;
-      // LAST alone: the queue was empty when the kernel looked.
-      if (batch.events.length === 0) break;
+      // LAST: drained; its counter covers every event read so far.
+      if (batch.generation !== null) {
+        if (batch.generation > generation) generation = batch.generation;
+        break;
+      }
     }
     return { events, generation };
   }
@@ -349,14 +353,20 @@ export class Ummunotify {
    */
   async *events(options: EventsOptions = {}): AsyncGenerator<InvalidationEvent, void, undefined> {
     const { signal } = options;
+    // Fairness: yield to the event loop after a bounded batch (docs/readers.md).
+    const budget = new FairBudget();
     for (;;) {
       signal?.throwIfAborted();
       if (this.closed) return;
       const { events } = this.drain();
       if (events.length > 0) {
-        for (const ev of events) yield ev;
+        for (const ev of events) {
+          yield ev;
+          if (budget.take()) await budget.pause();
+        }
         continue;
       }
+      budget.reset();
       // Level-triggered: an event queued after the drain above makes the
       // fd readable, so the wait cannot miss it.
       try {
