@@ -1,5 +1,6 @@
 import { KUE_DEVICE_PATH, KUE_IOC_INFO, KueInfoLayout, decodeKueInfo, type KueInfo } from '@kchan/uapi';
 
+import { FairBudget } from '@kchan/native/fair';
 import { type KueBinding, defaultBinding } from './binding.js';
 import { KUE_DEFAULT_BUFFER_SIZE, checkBufferSize, nextBufferSize } from './buffer.js';
 import { type DecodeCursor, type KueMessage, KueRecord, decodeEach, decodeNext, messageOf } from './decode.js';
@@ -71,6 +72,8 @@ export class KueReader implements AsyncIterable<KueMessage> {
   #inCallback = false;
   /** A nextBatch(), consumeAsync() or iterator is waiting for readability. */
   #waiting = false;
+  /** Batch budget of the async loops: they yield to the event loop when it is spent. */
+  readonly #budget = new FairBudget();
   /** The record every read decodes into; it owns the read buffer and its views. */
   #record: KueRecord;
 
@@ -241,11 +244,16 @@ export class KueReader implements AsyncIterable<KueMessage> {
    */
   async nextBatch(options: KueReadOptions = {}): Promise<KueMessage[]> {
     const signal = options.signal ? AbortSignal.any([options.signal, this.#closed.signal]) : this.#closed.signal;
+    // Fairness: a caller looping on nextBatch() yields after a bounded batch.
+    if (this.#budget.spent) await this.#budget.pause();
     for (;;) {
       if (this.#fd < 0) return [];
       options.signal?.throwIfAborted();
       const msgs = this.readBatch();
-      if (msgs.length > 0) return msgs;
+      if (msgs.length > 0) {
+        this.#budget.takeMany(msgs.length);
+        return msgs;
+      }
       if (!(await this.#wait(signal, options))) return [];
       // Loop: re-read after wake-up (the readiness may have been consumed).
     }
@@ -258,11 +266,15 @@ export class KueReader implements AsyncIterable<KueMessage> {
    */
   async consumeAsync(cb: (record: KueRecord) => void, options: KueReadOptions = {}): Promise<number> {
     const signal = options.signal ? AbortSignal.any([options.signal, this.#closed.signal]) : this.#closed.signal;
+    if (this.#budget.spent) await this.#budget.pause();
     for (;;) {
       if (this.#fd < 0) return 0;
       options.signal?.throwIfAborted();
       const n = this.consume(cb);
-      if (n > 0) return n;
+      if (n > 0) {
+        this.#budget.takeMany(n);
+        return n;
+      }
       if (!(await this.#wait(signal, options))) return 0;
     }
   }
@@ -277,6 +289,8 @@ export class KueReader implements AsyncIterable<KueMessage> {
       throw new KueError('ERR_KUE_BUSY', 'another nextBatch(), consumeAsync() or iterator is already waiting on this reader');
     }
     this.#waiting = true;
+    // A wait yields to the event loop by itself.
+    this.#budget.reset();
     try {
       await this.#binding.waitReadable(this.#fd, signal);
       return true;
@@ -307,11 +321,15 @@ export class KueReader implements AsyncIterable<KueMessage> {
   async *messages(options: KueReadOptions = {}): AsyncGenerator<KueMessage, void, undefined> {
     const signal = options.signal ? AbortSignal.any([options.signal, this.#closed.signal]) : this.#closed.signal;
     for (;;) {
+      // Fairness: yield to the event loop after a bounded batch (docs/readers.md).
+      if (this.#budget.spent) await this.#budget.pause();
       if (this.#fd < 0) return;
       options.signal?.throwIfAborted();
       const fd = this.#checkRead();
       if (this.#fill(fd)) {
-        yield this.#take(true);
+        const msg = this.#take(true);
+        this.#budget.take();
+        yield msg;
         continue;
       }
       if (!(await this.#wait(signal, options))) return;

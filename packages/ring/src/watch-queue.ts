@@ -14,6 +14,7 @@ import {
   encodeWatchQueueWatch,
 } from '@kchan/uapi';
 import * as native from '@kchan/native';
+import { FairBudget } from '@kchan/native/fair';
 import { decodeEntry, type Notification } from './decode.js';
 import { RingError, WatchQueueError } from './errors.js';
 import { RingReader, type RingCallback } from './reader.js';
@@ -198,6 +199,8 @@ export class WatchQueue implements AsyncIterable<Notification> {
   /** Yield decoded notifications forever (until close, abort or error). */
   async *notifications(options: IterateOptions = {}): AsyncGenerator<Notification, void, undefined> {
     const reader = this.reader;
+    // Fairness: yield to the event loop after a bounded batch (docs/readers.md).
+    const budget = new FairBudget();
     let next: Notification | undefined;
     const take: RingCallback = (e) => {
       next = decodeEntry(e);
@@ -209,8 +212,10 @@ export class WatchQueue implements AsyncIterable<Notification> {
       // breaking out of the loop never loses a notification.
       if (reader.consumeN(take, 1) === 1 && next !== undefined) {
         yield next;
+        if (budget.take()) await budget.pause();
         continue;
       }
+      budget.reset();
       try {
         await this.wait(options);
       } catch (err) {

@@ -14,6 +14,7 @@ import {
   encodeRegister,
   encodeRegisterSlot,
   type InvalidationEvent,
+  type DecodedBatch,
 } from './abi.js';
 import { FairBudget } from '@kchan/native/fair';
 import { O_CLOEXEC, O_NONBLOCK, O_RDONLY, type DeviceMapping, type UmmunotifyBinding } from './binding.js';
@@ -329,14 +330,8 @@ export class Ummunotify {
     let generation = this.generation;
     const events: InvalidationEvent[] = [];
     for (;;) {
-      let n: number;
-      try {
-        n = this.#binding.read(fd, this.#readBuf);
-      } catch (e) {
-        if (hasCode(e, 'EAGAIN')) break;
-        throw toUmmunotifyError(e, 'read');
-      }
-      const batch = decodeEvents(this.#readView, n);
+      const batch = this.#readOnce(fd);
+      if (batch === null) break;
       for (const ev of batch.events) events.push(ev);
       // LAST: drained; its counter covers every event read so far.
       if (batch.generation !== null) {
@@ -347,27 +342,41 @@ export class Ummunotify {
     return { events, generation };
   }
 
+  /** One non-blocking read(2), decoded; null on EAGAIN. */
+  #readOnce(fd: number): DecodedBatch | null {
+    let n: number;
+    try {
+      n = this.#binding.read(fd, this.#readBuf);
+    } catch (e) {
+      if (hasCode(e, 'EAGAIN')) return null;
+      throw toUmmunotifyError(e, 'read');
+    }
+    return decodeEvents(this.#readView, n);
+  }
+
   /**
    * Events as they come, until `signal` aborts (the iterator then throws
-   * its reason) or the client is closed (the iterator ends).
+   * its reason) or the client is closed (the iterator ends). Reads one
+   * batch at a time and yields to the event loop after a bounded batch of
+   * events (docs/readers.md), so a flood of invalidations starves nothing.
    */
   async *events(options: EventsOptions = {}): AsyncGenerator<InvalidationEvent, void, undefined> {
     const { signal } = options;
-    // Fairness: yield to the event loop after a bounded batch (docs/readers.md).
     const budget = new FairBudget();
     for (;;) {
       signal?.throwIfAborted();
       if (this.closed) return;
-      const { events } = this.drain();
-      if (events.length > 0) {
-        for (const ev of events) {
+      const batch = this.#readOnce(this.#checkOpen('read'));
+      if (batch !== null && batch.events.length > 0) {
+        for (const ev of batch.events) {
           yield ev;
           if (budget.take()) await budget.pause();
         }
         continue;
       }
+      // Drained (LAST alone) or nothing pending (EAGAIN).
       budget.reset();
-      // Level-triggered: an event queued after the drain above makes the
+      // Level-triggered: an event queued after the read above makes the
       // fd readable, so the wait cannot miss it.
       try {
         await this.#binding.waitReadable(this.#fd, signal);
