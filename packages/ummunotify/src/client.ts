@@ -16,6 +16,7 @@ import {
   type InvalidationEvent,
   type DecodedBatch,
 } from './abi.js';
+import { AbortError } from '@kchan/native/errors';
 import { FairBudget } from '@kchan/native/fair';
 import { O_CLOEXEC, O_NONBLOCK, O_RDONLY, type DeviceMapping, type UmmunotifyBinding } from './binding.js';
 import { UmmunotifyError, hasCode, toUmmunotifyError } from './errors.js';
@@ -364,7 +365,7 @@ export class Ummunotify {
     const { signal } = options;
     const budget = new FairBudget();
     for (;;) {
-      signal?.throwIfAborted();
+      if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
       if (this.closed) return;
       const batch = this.#readOnce(this.#checkOpen('read'));
       if (batch !== null && batch.events.length > 0) {
@@ -389,6 +390,16 @@ export class Ummunotify {
 
   [Symbol.asyncIterator](): AsyncGenerator<InvalidationEvent, void, undefined> {
     return this.events();
+  }
+
+  /** `using u = Ummunotify.open()`: close() at the end of the scope. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** `await using u = Ummunotify.open()`: close() at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
   }
 
   /** Unmap the generation page (and slot array) and close the fd. Idempotent. */

@@ -154,7 +154,7 @@ describe('Ummunotify (fake binding)', () => {
           if (got.length === 2) ac.abort(new Error('enough'));
         }
       })(),
-    ).rejects.toThrow('enough');
+    ).rejects.toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', cause: { message: 'enough' } });
     expect(got).toEqual([1n, 2n]);
     u.close();
   });
@@ -216,5 +216,24 @@ describe('Ummunotify (fake binding)', () => {
     };
     expect(() => Ummunotify.open({ binding: d.binding })).toThrow(expect.objectContaining({ code: 'ENODEV' }));
     expect(d.calls).toContain('close');
+  });
+
+  it('closes through Symbol.dispose and Symbol.asyncDispose (docs/readers.md)', async () => {
+    const a = Ummunotify.open({ binding: fakeDevice().binding });
+    a[Symbol.dispose]();
+    expect(a.closed).toBe(true);
+    expect(() => a.drain()).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'read' }));
+    const b = Ummunotify.open({ binding: fakeDevice().binding });
+    await b[Symbol.asyncDispose]();
+    expect(b.closed).toBe(true);
+    b.close();
+  });
+
+  it('aborting before iterating gives an AbortError with the reason as cause', async () => {
+    const u = Ummunotify.open({ binding: fakeDevice().binding });
+    const ac = new AbortController();
+    ac.abort(new Error('before'));
+    await expect(u.events({ signal: ac.signal }).next()).rejects.toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', cause: { message: 'before' } });
+    u.close();
   });
 });

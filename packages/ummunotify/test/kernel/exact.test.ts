@@ -124,7 +124,7 @@ describe.skipIf(!inVm)('/dev/ummunotify: LAST means drained (needs KCHAN_VM=1)',
     // The owed LAST keeps the fd readable.
     const ac = new AbortController();
     const t = setTimeout(() => ac.abort(new Error('not readable with LAST owed')), 10_000);
-    await native.waitReadable(u.fd, ac.signal);
+    await native.waitReadable(u.fd, { signal: ac.signal });
     clearTimeout(t);
     // Another invalidation before the owed LAST is read: its event first.
     m.madvise(2 * PAGE, PAGE, native.MADV_DONTNEED);
