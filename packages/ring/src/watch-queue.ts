@@ -198,6 +198,8 @@ export class WatchQueue implements AsyncIterable<Notification> {
 
   /** Yield decoded notifications forever (until close, abort or error). */
   async *notifications(options: IterateOptions = {}): AsyncGenerator<Notification, void, undefined> {
+    // A closed queue's iterator ends, as a pending one does at close().
+    if (this.closed) return;
     const reader = this.reader;
     // Fairness: yield to the event loop after a bounded batch (docs/readers.md).
     const budget = new FairBudget();
