@@ -34,8 +34,14 @@ const settle = (p: Promise<unknown>) =>
   );
 const tick = (ms = 20) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Close settles within this long (the issue's bound). */
-const SETTLE_MS = 100;
+/**
+ * Close and abort settle within this long: 100 ms (the issue's bound) on the
+ * host. The VM runs under TCG, a CPU emulator some 20 times slower, where a
+ * first (cold, unoptimised) close path was measured at 260-630 ms: there the
+ * bound is scaled to 2 s. Either way the wait settles in close()'s own turn
+ * of the event loop; the bound catches a wait left to a timer or a wakeup.
+ */
+const SETTLE_MS = process.env.KCHAN_VM === '1' ? 2000 : 100;
 
 export function readerContract(name: string, open: () => Promise<ReaderUnderTest>): void {
   describe(`${name}: the reader contract (docs/readers.md)`, () => {
@@ -47,7 +53,6 @@ export function readerContract(name: string, open: () => Promise<ReaderUnderTest
       r.close();
       const got = await within(next, 5000);
       expect(got).toEqual({ value: { done: true, value: undefined } });
-      // Generous for a loaded machine; the wait settles in the close() call's own turn.
       expect(performance.now() - t0).toBeLessThan(SETTLE_MS);
     });
 

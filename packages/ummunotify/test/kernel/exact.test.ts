@@ -4,7 +4,7 @@
 // empty, and a reader with room for one event at a time drains the queue.
 // Real regions, a real madvise(DONTNEED), the real device, in the VM.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -143,4 +143,36 @@ describe.skipIf(!inVm)('/dev/ummunotify: LAST means drained (needs KCHAN_VM=1)',
     const out = execFileSync(join(dir, 'example'), { encoding: 'utf8' });
     expect(out).toMatch(/^8 events, current at generation \d+$/m);
   });
+
+  it('runs the Python client of docs/ummunotify.md, which reads until LAST', () => {
+    const doc = readFileSync(join(root, 'docs/ummunotify.md'), 'utf8');
+    const src = /```python\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(src, 'a Python block in docs/ummunotify.md').toBeDefined();
+    const dir = mkdtempSync(join(tmpdir(), 'ummu-doc-'));
+    writeFileSync(join(dir, 'example.py'), src!);
+    const out = execFileSync('python3', [join(dir, 'example.py')], {
+      encoding: 'utf8',
+      env: { ...process.env, PYTHONPATH: join(root, 'packages/uapi/python') },
+    });
+    expect(out).toMatch(/^8 events, current at generation \d+$/m);
+  });
+
+  it('runs the Rust client of docs/ummunotify.md, which reads until LAST', () => {
+    const doc = readFileSync(join(root, 'docs/ummunotify.md'), 'utf8');
+    const src = /```rust\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(src, 'a Rust block in docs/ummunotify.md').toBeDefined();
+    const dir = mkdtempSync(join(tmpdir(), 'ummu-doc-'));
+    writeFileSync(join(dir, 'example.rs'), src!);
+    // The host's toolchain, seen through the VM's view of the host root:
+    // rustup's rustc finds it through RUSTUP_HOME (the guest's HOME differs).
+    const rustup = existsSync('/root/.cargo/bin/rustc');
+    const rustc = rustup ? '/root/.cargo/bin/rustc' : 'rustc';
+    const env = rustup ? { ...process.env, RUSTUP_HOME: process.env.RUSTUP_HOME ?? '/root/.rustup' } : process.env;
+    const lib = join(dir, 'libkchan_uapi.rlib');
+    execFileSync(rustc, ['--edition', '2021', '--crate-type', 'rlib', '--crate-name', 'kchan_uapi', join(root, 'packages/uapi/rust/src/lib.rs'), '-o', lib], { env });
+    execFileSync(rustc, ['--edition', '2021', join(dir, 'example.rs'), '--extern', `kchan_uapi=${lib}`, '-o', join(dir, 'example')], { env });
+    const out = execFileSync(join(dir, 'example'), { encoding: 'utf8' });
+    expect(out).toMatch(/^8 events, current at generation \d+$/m);
+  }, 300_000);
 });
+
