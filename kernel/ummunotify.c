@@ -730,8 +730,11 @@ static ssize_t ummunotify_read(struct file *file, char __user *buf,
 			if (ret)
 				goto out;
 		}
+		/*
+		 * At least one: events, an owed LAST, or LAST alone when another
+		 * reader emptied the queue since the check (it is drained).
+		 */
 		n = ummu_take_events(ctx, ev, ids, max, &last);
-		/* Empty: another reader took everything first; wait again. */
 		if (n)
 			break;
 	}
@@ -745,8 +748,8 @@ static ssize_t ummunotify_read(struct file *file, char __user *buf,
 		done += n;
 		if (last || done == want)
 			break;
+		/* More room: the next batch, or the LAST the last one owed. */
 		n = ummu_take_events(ctx, ev, ids, min(max, want - done), &last);
-		/* Drained with LAST owed to the next read. */
 		if (!n)
 			break;
 	}
