@@ -1,6 +1,6 @@
 import { KUE_DEVICE_PATH, KUE_IOC_INFO, KueInfoLayout, decodeKueInfo, type KueInfo } from '@kchan/uapi';
 
-import { AbortError } from '@kchan/native/errors';
+import { abortError, throwIfAborted } from '@kchan/native/errors';
 import { FairBudget } from '@kchan/native/fair';
 import { type KueBinding, defaultBinding } from './binding.js';
 import { KUE_DEFAULT_BUFFER_SIZE, checkBufferSize, nextBufferSize } from './buffer.js';
@@ -297,7 +297,7 @@ export class KueReader implements AsyncIterable<KueMessage> {
       return true;
     } catch (err) {
       if (this.#fd < 0) return false;
-      if (options.signal?.aborted) throw new AbortError(undefined, { cause: options.signal.reason });
+      if (options.signal?.aborted) throw abortError(options.signal);
       throw toKueError(err, 'poll');
     } finally {
       this.#waiting = false;
@@ -375,9 +375,4 @@ export class KueReader implements AsyncIterable<KueMessage> {
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
   }
-}
-
-/** Abort before a wait: Node's AbortError shape, the reason as `cause`. */
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
 }

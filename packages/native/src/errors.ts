@@ -37,3 +37,13 @@ export class AbortError extends Error {
     this.name = 'AbortError';
   }
 }
+
+/** The AbortError for an aborted `signal`: its reason as `cause` (docs/readers.md). */
+export function abortError(signal: AbortSignal): AbortError {
+  return new AbortError(undefined, { cause: signal.reason });
+}
+
+/** Throws {@link abortError} if `signal` is aborted; every kchan wait starts with it. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortError(signal);
+}

@@ -12,7 +12,7 @@ export {
   munmapRange,
 } from './mmap.js';
 export { poll, Poller, waitReadable, type PollCallback, type PollOptions } from './poller.js';
-export { AbortError, isErrnoError, type KchanError } from './errors.js';
+export { AbortError, abortError, isErrnoError, throwIfAborted, type KchanError } from './errors.js';
 export * from './constants.js';
 
 import { PAGE_SIZE } from './constants.js';

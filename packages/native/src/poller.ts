@@ -2,7 +2,7 @@
 // promise helpers over it.
 import { addon, type NativePoller } from './binding.js';
 import { POLLIN } from './constants.js';
-import { AbortError, type KchanError } from './errors.js';
+import { abortError, type KchanError } from './errors.js';
 
 /** `(err, revents)`: `revents` are poll(2) bits (POLLIN, POLLERR, POLLHUP, ...). */
 export type PollCallback = (err: KchanError | null, revents: number) => void;
@@ -117,7 +117,7 @@ export interface PollOptions {
  */
 export function poll(fd: number, events: number = POLLIN, options: PollOptions = {}): Promise<number> {
   const { signal, ref = true } = options;
-  if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+  if (signal?.aborted) return Promise.reject(abortError(signal));
   return new Promise<number>((resolve, reject) => {
     let poller: NativePoller | undefined;
     let settled = false;
@@ -129,7 +129,7 @@ export function poll(fd: number, events: number = POLLIN, options: PollOptions =
     const onAbort = (): void => {
       if (settled) return;
       finish();
-      reject(new AbortError(undefined, { cause: signal?.reason }));
+      reject(abortError(signal!));
     };
     try {
       poller = new addon.Poller(fd, (err, revents) => {

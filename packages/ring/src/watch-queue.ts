@@ -208,7 +208,7 @@ export class WatchQueue implements AsyncIterable<Notification> {
       next = decodeEntry(e);
     };
     while (!this.closed) {
-      if (options.signal?.aborted) throw new native.AbortError(undefined, { cause: options.signal.reason });
+      native.throwIfAborted(options.signal);
       next = undefined;
       // One entry at a time: tail is published per yielded entry, so
       // breaking out of the loop never loses a notification.

@@ -16,7 +16,7 @@ import {
   type InvalidationEvent,
   type DecodedBatch,
 } from './abi.js';
-import { AbortError } from '@kchan/native/errors';
+import { throwIfAborted } from '@kchan/native/errors';
 import { FairBudget } from '@kchan/native/fair';
 import { O_CLOEXEC, O_NONBLOCK, O_RDONLY, type DeviceMapping, type UmmunotifyBinding } from './binding.js';
 import { UmmunotifyError, hasCode, toUmmunotifyError } from './errors.js';
@@ -365,7 +365,7 @@ export class Ummunotify {
     const { signal } = options;
     const budget = new FairBudget();
     for (;;) {
-      if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+      throwIfAborted(signal);
       if (this.closed) return;
       const batch = this.#readOnce(this.#checkOpen('read'));
       if (batch !== null && batch.events.length > 0) {
