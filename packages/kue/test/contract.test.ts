@@ -8,9 +8,7 @@ readerContract('KueReader (mock binding)', async () => {
   const r = await KueReader.open({ binding: new MockKue() });
   return {
     iterate: (options) => r.messages(options),
-    close: () => r.close(),
-    [Symbol.dispose]: () => r[Symbol.dispose](),
-    [Symbol.asyncDispose]: () => r[Symbol.asyncDispose](),
+    reader: r,
     useFd: () => r.info(),
   };
 });

@@ -26,9 +26,7 @@ readerContract('WatchQueue (stand-in device)', async () => {
   const wq = new WatchQueue({ pages: 1 });
   return {
     iterate: (options) => wq.notifications(options),
-    close: () => wq.close(),
-    [Symbol.dispose]: () => wq[Symbol.dispose](),
-    [Symbol.asyncDispose]: () => wq[Symbol.asyncDispose](),
+    reader: wq,
     useFd: () => wq.fileDescriptor,
   };
 });

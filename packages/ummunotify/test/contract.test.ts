@@ -40,9 +40,7 @@ readerContract('Ummunotify (injected binding)', async () => {
   const u = Ummunotify.open({ binding: quietDevice() });
   return {
     iterate: (options) => u.events(options),
-    close: () => u.close(),
-    [Symbol.dispose]: () => u[Symbol.dispose](),
-    [Symbol.asyncDispose]: () => u[Symbol.asyncDispose](),
+    reader: u,
     useFd: () => u.drain(),
   };
 });

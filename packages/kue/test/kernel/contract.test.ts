@@ -12,9 +12,7 @@ describe.skipIf(!inVm)('/dev/kue (needs KCHAN_VM=1)', () => {
     while (r.readBatch().length > 0);
     return {
       iterate: (options) => r.messages(options),
-      close: () => r.close(),
-      [Symbol.dispose]: () => r[Symbol.dispose](),
-      [Symbol.asyncDispose]: () => r[Symbol.asyncDispose](),
+      reader: r,
       useFd: () => r.info(),
     };
   });

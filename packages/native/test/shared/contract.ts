@@ -4,13 +4,18 @@
 // (packages/*/test/kernel/contract.test.ts).
 import { describe, expect, it } from 'vitest';
 
-/** What the suite needs of a reader: its iterator, close, dispose, one sync call. */
-export interface ReaderUnderTest {
-  /** The reader's async iterator over an empty device (it must wait). */
-  iterate(options?: { signal?: AbortSignal }): AsyncIterator<unknown>;
+/** The lifecycle methods every reader has under the same names. */
+export interface Closable {
   close(): void;
   [Symbol.dispose](): void;
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** What the suite needs of a reader: the reader, its iterator, one sync call. */
+export interface ReaderUnderTest {
+  reader: Closable;
+  /** The reader's async iterator over an empty device (it must wait). */
+  iterate(options?: { signal?: AbortSignal }): AsyncIterator<unknown>;
   /** A synchronous call that needs the fd (throws EBADF once closed). */
   useFd(): unknown;
 }
@@ -50,7 +55,7 @@ export function readerContract(name: string, open: () => Promise<ReaderUnderTest
       const next = settle(r.iterate().next());
       await tick();
       const t0 = performance.now();
-      r.close();
+      r.reader.close();
       const got = await within(next, 5000);
       expect(got).toEqual({ value: { done: true, value: undefined } });
       expect(performance.now() - t0).toBeLessThan(SETTLE_MS);
@@ -58,8 +63,8 @@ export function readerContract(name: string, open: () => Promise<ReaderUnderTest
 
     it('close() is idempotent; use after close is EBADF', async () => {
       const r = await open();
-      r.close();
-      r.close();
+      r.reader.close();
+      r.reader.close();
       let err: unknown;
       try {
         r.useFd();
@@ -72,7 +77,7 @@ export function readerContract(name: string, open: () => Promise<ReaderUnderTest
 
     it('an iterator on a closed reader ends at once', async () => {
       const r = await open();
-      r.close();
+      r.reader.close();
       expect(await within(r.iterate().next(), 5000)).toEqual({ done: true, value: undefined });
     });
 
@@ -84,7 +89,7 @@ export function readerContract(name: string, open: () => Promise<ReaderUnderTest
       const got = await within(settle(r.iterate({ signal: ac.signal }).next()), 5000);
       expect(got).toMatchObject({ error: { name: 'AbortError', code: 'ABORT_ERR' } });
       expect((got as { error: { cause: unknown } }).error.cause).toBe(reason);
-      r.close();
+      r.reader.close();
     });
 
     it('aborting during the wait rejects with AbortError within 100 ms, the reason as cause; the reader stays open', async () => {
@@ -100,17 +105,17 @@ export function readerContract(name: string, open: () => Promise<ReaderUnderTest
       expect(got).toMatchObject({ error: { name: 'AbortError', code: 'ABORT_ERR' } });
       expect((got as { error: { cause: unknown } }).error.cause).toBe(reason);
       expect(() => r.useFd()).not.toThrow();
-      r.close();
+      r.reader.close();
     });
 
     it('Symbol.dispose and Symbol.asyncDispose close it (using / await using)', async () => {
       const a = await open();
-      a[Symbol.dispose]();
+      a.reader[Symbol.dispose]();
       expect(() => a.useFd()).toThrow(expect.objectContaining({ code: 'EBADF' }));
       const b = await open();
       const pending = settle(b.iterate().next());
       await tick();
-      await b[Symbol.asyncDispose]();
+      await b.reader[Symbol.asyncDispose]();
       expect(() => b.useFd()).toThrow(expect.objectContaining({ code: 'EBADF' }));
       expect(await within(pending, 5000)).toEqual({ value: { done: true, value: undefined } });
     });

@@ -10,9 +10,7 @@ describe.skipIf(!inVm)('/dev/watch_queue (needs KCHAN_VM=1)', () => {
     const wq = new WatchQueue({ pages: 1 });
     return {
       iterate: (options) => wq.notifications(options),
-      close: () => wq.close(),
-      [Symbol.dispose]: () => wq[Symbol.dispose](),
-      [Symbol.asyncDispose]: () => wq[Symbol.asyncDispose](),
+      reader: wq,
       useFd: () => wq.fileDescriptor,
     };
   });

@@ -10,9 +10,7 @@ describe.skipIf(!inVm)('/dev/ummunotify (needs KCHAN_VM=1)', () => {
     const u = Ummunotify.open();
     return {
       iterate: (options) => u.events(options),
-      close: () => u.close(),
-      [Symbol.dispose]: () => u[Symbol.dispose](),
-      [Symbol.asyncDispose]: () => u[Symbol.asyncDispose](),
+      reader: u,
       useFd: () => u.drain(),
     };
   });

@@ -133,46 +133,48 @@ describe.skipIf(!inVm)('/dev/ummunotify: LAST means drained (needs KCHAN_VM=1)',
     expect(readOnce(u.fd, one)).toBeNull();
   });
 
-  it('runs the C client of docs/ummunotify.md, which reads until LAST', () => {
+  /**
+   * Write the ```lang block of docs/ummunotify.md to dir/example.ext, let
+   * `build` turn it into a command, run that and check what it printed.
+   */
+  function runDocExample(lang: string, ext: string, build: (dir: string, file: string) => string[]): void {
     const doc = readFileSync(join(root, 'docs/ummunotify.md'), 'utf8');
-    const src = /```c\n([\s\S]*?)```/.exec(doc)?.[1];
-    expect(src, 'a C block in docs/ummunotify.md').toBeDefined();
+    const src = new RegExp('```' + lang + '\\n([\\s\\S]*?)```').exec(doc)?.[1];
+    expect(src, `a ${lang} block in docs/ummunotify.md`).toBeDefined();
     const dir = mkdtempSync(join(tmpdir(), 'ummu-doc-'));
-    writeFileSync(join(dir, 'example.c'), src!);
-    execFileSync('gcc', ['-O2', '-Wall', '-Werror', `-I${join(root, 'packages/uapi/include')}`, join(dir, 'example.c'), '-o', join(dir, 'example')]);
-    const out = execFileSync(join(dir, 'example'), { encoding: 'utf8' });
-    expect(out).toMatch(/^8 events, current at generation \d+$/m);
-  });
-
-  it('runs the Python client of docs/ummunotify.md, which reads until LAST', () => {
-    const doc = readFileSync(join(root, 'docs/ummunotify.md'), 'utf8');
-    const src = /```python\n([\s\S]*?)```/.exec(doc)?.[1];
-    expect(src, 'a Python block in docs/ummunotify.md').toBeDefined();
-    const dir = mkdtempSync(join(tmpdir(), 'ummu-doc-'));
-    writeFileSync(join(dir, 'example.py'), src!);
-    const out = execFileSync('python3', [join(dir, 'example.py')], {
+    const file = join(dir, `example.${ext}`);
+    writeFileSync(file, src!);
+    const [cmd, ...args] = build(dir, file);
+    const out = execFileSync(cmd!, args, {
       encoding: 'utf8',
       env: { ...process.env, PYTHONPATH: join(root, 'packages/uapi/python') },
     });
     expect(out).toMatch(/^8 events, current at generation \d+$/m);
+  }
+
+  it('runs the C client of docs/ummunotify.md, which reads until LAST', () => {
+    runDocExample('c', 'c', (dir, file) => {
+      execFileSync('gcc', ['-O2', '-Wall', '-Werror', `-I${join(root, 'packages/uapi/include')}`, file, '-o', join(dir, 'example')]);
+      return [join(dir, 'example')];
+    });
+  });
+
+  it('runs the Python client of docs/ummunotify.md, which reads until LAST', () => {
+    runDocExample('python', 'py', (_dir, file) => ['python3', file]);
   });
 
   it('runs the Rust client of docs/ummunotify.md, which reads until LAST', () => {
-    const doc = readFileSync(join(root, 'docs/ummunotify.md'), 'utf8');
-    const src = /```rust\n([\s\S]*?)```/.exec(doc)?.[1];
-    expect(src, 'a Rust block in docs/ummunotify.md').toBeDefined();
-    const dir = mkdtempSync(join(tmpdir(), 'ummu-doc-'));
-    writeFileSync(join(dir, 'example.rs'), src!);
-    // The host's toolchain, seen through the VM's view of the host root:
-    // rustup's rustc finds it through RUSTUP_HOME (the guest's HOME differs).
-    const rustup = existsSync('/root/.cargo/bin/rustc');
-    const rustc = rustup ? '/root/.cargo/bin/rustc' : 'rustc';
-    const env = rustup ? { ...process.env, RUSTUP_HOME: process.env.RUSTUP_HOME ?? '/root/.rustup' } : process.env;
-    const lib = join(dir, 'libkchan_uapi.rlib');
-    execFileSync(rustc, ['--edition', '2021', '--crate-type', 'rlib', '--crate-name', 'kchan_uapi', join(root, 'packages/uapi/rust/src/lib.rs'), '-o', lib], { env });
-    execFileSync(rustc, ['--edition', '2021', join(dir, 'example.rs'), '--extern', `kchan_uapi=${lib}`, '-o', join(dir, 'example')], { env });
-    const out = execFileSync(join(dir, 'example'), { encoding: 'utf8' });
-    expect(out).toMatch(/^8 events, current at generation \d+$/m);
+    runDocExample('rust', 'rs', (dir, file) => {
+      // The host's toolchain, seen through the VM's view of the host root:
+      // rustup's rustc finds it through RUSTUP_HOME (the guest's HOME differs).
+      const rustup = existsSync('/root/.cargo/bin/rustc');
+      const rustc = rustup ? '/root/.cargo/bin/rustc' : 'rustc';
+      const env = rustup ? { ...process.env, RUSTUP_HOME: process.env.RUSTUP_HOME ?? '/root/.rustup' } : process.env;
+      const lib = join(dir, 'libkchan_uapi.rlib');
+      execFileSync(rustc, ['--edition', '2021', '--crate-type', 'rlib', '--crate-name', 'kchan_uapi', join(root, 'packages/uapi/rust/src/lib.rs'), '-o', lib], { env });
+      execFileSync(rustc, ['--edition', '2021', file, '--extern', `kchan_uapi=${lib}`, '-o', join(dir, 'example')], { env });
+      return [join(dir, 'example')];
+    });
   }, 300_000);
 });
 
