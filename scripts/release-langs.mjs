@@ -5,7 +5,8 @@
 //  2. install the wheel into a fresh venv with no index and import kchan_uapi and
 //     kchan_uapi.client there (the compiled _order helper must load);
 //  3. build a second wheel from the sdist the same way (the sdist is complete);
-//  4. `cargo package --offline` the kchan-uapi crate (it builds the packaged crate).
+//  4. `cargo test --offline` and `cargo package --offline` the kchan-uapi crate (package
+//     builds the packaged crate).
 //
 // Run alone (`node scripts/release-langs.mjs [--keep]`) or from release-check.mjs, which
 // calls releaseLangs(). Returns the number of failures; prints ✓/✗ lines.
@@ -85,10 +86,15 @@ export function releaseLangs({ keep = false } = {}) {
   const cargo = which('cargo', [join(homedir(), '.cargo', 'bin')]);
   if (!cargo) fail('cargo package: no cargo on PATH or in ~/.cargo/bin');
   else {
+    const cargoEnv = { PATH: `${dirname(cargo)}:${process.env.PATH ?? ''}` };
+    step('cargo test --offline (pure parts of the clients)', () => {
+      const out = run(cargo, ['test', '--offline', '--quiet', '--target-dir', join(work, 'target')], { cwd: join(uapi, 'rust'), env: cargoEnv });
+      return out.split('\n').find((l) => l.startsWith('test result')) ?? 'ok';
+    });
     step('cargo package --offline (kchan-uapi crate)', () => {
       const out = run(cargo, ['package', '--offline', '--allow-dirty', '--target-dir', join(work, 'target')], {
         cwd: join(uapi, 'rust'),
-        env: { PATH: `${dirname(cargo)}:${process.env.PATH ?? ''}` },
+        env: cargoEnv,
       });
       return `${out}`.trim().split('\n').pop() || 'ok';
     });
