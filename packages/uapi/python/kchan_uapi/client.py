@@ -25,6 +25,9 @@ from . import watch_queue as _wq
 
 __all__ = [
     "RingError",
+    "scan_ring",
+    "decode_kue_records",
+    "decode_ummunotify_events",
     "Entry",
     "WatchQueue",
     "KueMessage",
@@ -179,6 +182,34 @@ class Entry:
             self.type, self.subtype, self.id, self.slots, self.index)
 
 
+def scan_ring(base, nslots, tail, head):
+    """Read the entries in [tail, head) of a ring of ``nslots`` slots at address ``base``.
+
+    Returns (entries without skip entries, new tail). Raises RingError for an entry of
+    length 0, one past head, one across the end, or head more than a ring ahead.
+    """
+    mask = nslots - 1
+    out = []
+    while tail != head:
+        left = (head - tail) & 0xFFFFFFFF
+        if left > nslots:
+            raise RingError("head %d is %d slots past tail %d" % (head, left, tail))
+        slot = tail & mask
+        off = base + slot * _wq.WATCH_QUEUE_SLOT_SIZE
+        word, info = _HDR.unpack(ctypes.string_at(off, 8))
+        length = (info & _wq.WATCH_INFO_LENGTH) >> _wq.WATCH_INFO_LENGTH__SHIFT
+        if length == 0 or length > left or slot + length > nslots:
+            raise RingError("malformed entry of %d slots at slot %d (head %d, tail %d)"
+                            % (length, slot, head, tail))
+        type_ = word & _wq.WATCH_NOTIFICATION_TYPE__MASK
+        subtype = word >> _wq.WATCH_NOTIFICATION_SUBTYPE__SHIFT
+        if not (type_ == _wq.WATCH_TYPE_META and subtype == _wq.WATCH_META_SKIP_NOTIFICATION):
+            out.append(Entry(type_, subtype, info, tail,
+                             ctypes.string_at(off, length * _wq.WATCH_QUEUE_SLOT_SIZE)))
+        tail = (tail + length) & 0xFFFFFFFF
+    return out, tail
+
+
 class WatchQueue:
     """A /dev/watch_queue fd with its ring mapped read-write.
 
@@ -227,35 +258,15 @@ class WatchQueue:
         base = self._map.addr
         # Pairs with smp_store_release(&meta->head) in kchan_wq_post_locked().
         head = load_acquire_u32(base + _META_HEAD)
-        tail = self._tail
-        out = []
-        try:
-            while tail != head:
-                left = (head - tail) & 0xFFFFFFFF
-                if left > self.nslots:
-                    raise RingError("head %d is %d slots past tail %d" % (head, left, tail))
-                slot = tail & self._mask
-                off = base + slot * _wq.WATCH_QUEUE_SLOT_SIZE
-                word, info = _HDR.unpack(ctypes.string_at(off, 8))
-                length = (info & _wq.WATCH_INFO_LENGTH) >> _wq.WATCH_INFO_LENGTH__SHIFT
-                if length == 0 or length > left or slot + length > self.nslots:
-                    raise RingError("malformed entry of %d slots at slot %d (head %d, tail %d)"
-                                    % (length, slot, head, tail))
-                type_ = word & _wq.WATCH_NOTIFICATION_TYPE__MASK
-                subtype = word >> _wq.WATCH_NOTIFICATION_SUBTYPE__SHIFT
-                if not (type_ == _wq.WATCH_TYPE_META and subtype == _wq.WATCH_META_SKIP_NOTIFICATION):
-                    e = Entry(type_, subtype, info, tail,
-                              ctypes.string_at(off, length * _wq.WATCH_QUEUE_SLOT_SIZE))
-                    if e.is_loss:
-                        self.lost += e.lost
-                    out.append(e)
-                tail = (tail + length) & 0xFFFFFFFF
-        finally:
-            if tail != self._tail:
-                self._tail = tail
-                # Pairs with smp_load_acquire(&meta->tail) in the kernel: we are
-                # done with the slots below tail.
-                store_release_u32(base + _META_TAIL, tail)
+        out, tail = scan_ring(base, self.nslots, self._tail, head)
+        if tail != self._tail:
+            self._tail = tail
+            # Pairs with smp_load_acquire(&meta->tail) in the kernel: we are
+            # done with the slots below tail.
+            store_release_u32(base + _META_TAIL, tail)
+        for e in out:
+            if e.is_loss:
+                self.lost += e.lost
         return out
 
     def wait(self, timeout=None):
@@ -392,6 +403,18 @@ class UmmunotifyEvent:
         return "UmmunotifyEvent(cookie=%d, hint=%#x..%#x)" % (self.cookie, self.hint_start, self.hint_end)
 
 
+def decode_ummunotify_events(buf, n):
+    """Decode one read()'s events: (INVAL events, the LAST counter or None)."""
+    events, last = [], None
+    for off in range(0, n - n % _UM_EVENT.size, _UM_EVENT.size):
+        type_, flags, hs, he, cc = _UM_EVENT.unpack_from(buf, off)
+        if type_ == _um.UMMUNOTIFY_EVENT_TYPE_LAST:
+            last = cc
+        elif type_ == _um.UMMUNOTIFY_EVENT_TYPE_INVAL:
+            events.append(UmmunotifyEvent(cc, flags, hs, he))
+    return events, last
+
+
 class Ummunotify:
     """A /dev/ummunotify fd with its read-only generation page mapped.
 
@@ -450,15 +473,10 @@ class Ummunotify:
                 # before gen was incremented, and has been read.
                 self.seen = max(self.seen, gen)
                 return events
-            last = False
-            for off in range(0, n - n % _UM_EVENT.size, _UM_EVENT.size):
-                type_, flags, hs, he, cc = _UM_EVENT.unpack_from(buf, off)
-                if type_ == _um.UMMUNOTIFY_EVENT_TYPE_LAST:
-                    self.seen = cc
-                    last = True
-                elif type_ == _um.UMMUNOTIFY_EVENT_TYPE_INVAL:
-                    events.append(UmmunotifyEvent(cc, flags, hs, he))
-            if last:
+            inval, last = decode_ummunotify_events(buf, n)
+            events.extend(inval)
+            if last is not None:
+                self.seen = last
                 return events
 
     def poll_invalidations(self):
