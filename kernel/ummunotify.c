@@ -61,11 +61,29 @@
  * Counters are never reset. Both are set once, under ctx->lock, and freed
  * at release (a mapping pins the file, and holds page references).
  *
- * Races. An invalidation reported is one whose invalidate_range_start ran
- * after the region was inserted. One already under way when the region is
- * registered is not reported; that only matters when the process unmaps
- * memory while registering it (its own race). Kernel-initiated ones
- * (migration, reclaim, KSM) back off from pages pinned after registration.
+ * Reads. read() hands out pending events in queue order and ends with a
+ * LAST event carrying the generation only when it has taken the last one:
+ * a reader that stops at the first LAST has seen every event counted by
+ * that generation, whatever its buffer size. A read that fills the buffer
+ * carries no LAST; if it took the last event without room for LAST, the
+ * fd owes one (ctx->owe_last) and the next read returns it, so a reader
+ * with room for one event at a time makes progress and still learns when
+ * it is current. Reads work through the queue in batches of
+ * UMMU_READ_BATCH events (a bounded kernel buffer), copying each batch out
+ * before taking the next.
+ *
+ * Races. An invalidation is reported to every region inserted before its
+ * invalidate_range_start, by that callback. A region registered while an
+ * invalidation of its range is already under way (start ran, end has not)
+ * is marked at registration, as mmu_interval_notifier's read_begin/
+ * read_retry would have the caller retry: the pages behind it may change
+ * after REGISTER returns. The ranges in flight are kept by the identity
+ * of their struct mmu_notifier_range (the same object reaches start and
+ * end) in a small per-fd table; when more than UMMU_INFLIGHT are in flight
+ * at once, every registration until they end is marked (a spurious event
+ * costs a re-registration, a missed one corrupts memory). An end whose
+ * start we never saw (it began before open) matches nothing and is
+ * ignored.
  */
 #include <linux/bitmap.h>
 #include <linux/capability.h>
@@ -93,8 +111,11 @@
 #include "kchan.h"
 #include "kapi/ummunotify.h"
 
-/* Most events one read() returns, LAST included (bounds the kernel buffer). */
+/* Events one read() takes per batch (bounds the kernel buffer). */
 #define UMMU_READ_BATCH		256
+
+/* Invalidations in flight tracked by range; more mark every registration. */
+#define UMMU_INFLIGHT		16
 
 /* Features this kernel offers through UMMUNOTIFY_EXCHANGE_FEATURES. */
 #define UMMU_FEATURES		UMMUNOTIFY_FEATURE_REGION_GENERATION
@@ -124,6 +145,13 @@ struct ummu_region {
 	u64			hint_end;
 };
 
+/* An invalidation between its invalidate_range_start and _end. */
+struct ummu_inflight {
+	const struct mmu_notifier_range *range;	/* NULL: free entry */
+	u64			start;
+	u64			last;
+};
+
 struct ummu_ctx {
 	struct mmu_notifier	mn;
 	struct mm_struct	*mm;		/* mmgrab'ed at open */
@@ -136,6 +164,10 @@ struct ummu_ctx {
 	u64			last_id;	/* lock: last region id given */
 	u64			generation;	/* lock: kernel copy of *gen */
 	bool			mm_released;	/* lock: mm exited */
+	bool			owe_last;	/* lock: see Reads above */
+	/* lock: invalidations in flight, see Races above */
+	struct ummu_inflight	inflight[UMMU_INFLIGHT];
+	unsigned int		inflight_overflow;
 	u32			features;	/* lock: enabled features */
 
 	/* Zeroed page mapped read-only by user space; counter at offset 0. */
@@ -338,6 +370,24 @@ static void ummu_wake(struct ummu_ctx *ctx)
 
 /* MMU notifier */
 
+/* Remember @range as in flight until its invalidate_range_end. */
+static void ummu_inflight_add(struct ummu_ctx *ctx,
+			      const struct mmu_notifier_range *range)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&ctx->lock);
+	for (i = 0; i < UMMU_INFLIGHT; i++) {
+		if (!ctx->inflight[i].range) {
+			ctx->inflight[i].range = range;
+			ctx->inflight[i].start = range->start;
+			ctx->inflight[i].last = range->end - 1;
+			return;
+		}
+	}
+	ctx->inflight_overflow++;
+}
+
 /*
  * Called before the kernel changes or drops the mappings of
  * [range->start, range->end), possibly where sleeping is not allowed
@@ -354,6 +404,7 @@ static int ummu_invalidate_range_start(struct mmu_notifier *mn,
 	bool hit = false;
 
 	spin_lock(&ctx->lock);
+	ummu_inflight_add(ctx, range);
 	for (r = ummu_it_iter_first(&ctx->by_range, start, last); r;
 	     r = ummu_it_iter_next(r, start, last)) {
 		/* The hint is the part of this region being invalidated. */
@@ -370,6 +421,59 @@ static int ummu_invalidate_range_start(struct mmu_notifier *mn,
 	if (hit)
 		ummu_wake(ctx);
 	return 0;
+}
+
+/* The pages of @range are settled: registrations need no longer mark it. */
+static void ummu_invalidate_range_end(struct mmu_notifier *mn,
+				      const struct mmu_notifier_range *range)
+{
+	struct ummu_ctx *ctx = mn_to_ctx(mn);
+	unsigned int i;
+
+	spin_lock(&ctx->lock);
+	for (i = 0; i < UMMU_INFLIGHT; i++) {
+		if (ctx->inflight[i].range == range) {
+			ctx->inflight[i].range = NULL;
+			break;
+		}
+	}
+	/* Not in the table: an overflowed one, or one begun before open. */
+	if (i == UMMU_INFLIGHT && ctx->inflight_overflow)
+		ctx->inflight_overflow--;
+	spin_unlock(&ctx->lock);
+}
+
+/*
+ * A region just inserted under ctx->lock: if an invalidation of its range
+ * is in flight, its pages may change after REGISTER returns, and the
+ * invalidation's start callback ran before the region existed: queue the
+ * event now. Returns true if it did (the caller wakes readers).
+ */
+static bool ummu_mark_inflight(struct ummu_ctx *ctx, struct ummu_region *r)
+{
+	u64 hs = U64_MAX, he = 0;
+	unsigned int i;
+
+	lockdep_assert_held(&ctx->lock);
+	if (ctx->inflight_overflow) {
+		hs = r->start;
+		he = r->last + 1;
+	}
+	for (i = 0; i < UMMU_INFLIGHT; i++) {
+		const struct ummu_inflight *f = &ctx->inflight[i];
+
+		if (!f->range || f->start > r->last || f->last < r->start)
+			continue;
+		hs = min(hs, max(r->start, f->start));
+		he = max(he, min(r->last, f->last) + 1);
+	}
+	if (hs >= he)
+		return false;
+	ummu_mark(ctx, r, hs, he);
+	if (r->slot != UMMU_NO_SLOT)
+		ummu_bump_slot(ctx, r->slot);
+	ummu_bump_generation(ctx);
+	return true;
 }
 
 /*
@@ -391,6 +495,7 @@ static void ummu_mm_release(struct mmu_notifier *mn, struct mm_struct *mm)
 
 static const struct mmu_notifier_ops ummu_mn_ops = {
 	.invalidate_range_start	= ummu_invalidate_range_start,
+	.invalidate_range_end	= ummu_invalidate_range_end,
 	.release		= ummu_mm_release,
 };
 
@@ -490,28 +595,40 @@ static int ummu_check_mm(struct ummu_ctx *ctx)
 	return current->mm == ctx->mm ? 0 : -EIO;
 }
 
+/* Has a read something to return: an event, an owed LAST, or the end? */
 static bool ummu_has_pending(struct ummu_ctx *ctx)
 {
 	bool ret;
 
 	spin_lock(&ctx->lock);
-	ret = !list_empty(&ctx->dirty) || ctx->mm_released;
+	ret = !list_empty(&ctx->dirty) || ctx->owe_last || ctx->mm_released;
 	spin_unlock(&ctx->lock);
 	return ret;
 }
 
+static void ummu_set_last(struct ummunotify_event *ev, u64 gen)
+{
+	ev->type = UMMUNOTIFY_EVENT_TYPE_LAST;
+	ev->flags = 0;
+	ev->hint_start = 0;
+	ev->hint_end = 0;
+	ev->user_cookie_counter = gen;
+}
+
 /*
- * Take up to @max pending events off the dirty list into @ev, and their
- * regions' ids into @ids; returns how many, and the generation they are
- * current for in @gen.
+ * Take up to @max events into @ev (their regions' ids into @ids), followed
+ * by LAST if that drained the queue and there is room; if it drained the
+ * queue without room, the fd owes LAST to the next read. Returns how many
+ * events were written, LAST included; *@last says whether LAST was one.
  */
 static size_t ummu_take_events(struct ummu_ctx *ctx,
 			       struct ummunotify_event *ev, u64 *ids,
-			       size_t max, u64 *gen)
+			       size_t max, bool *last)
 {
 	struct ummu_region *r;
 	size_t n = 0;
 
+	*last = false;
 	spin_lock(&ctx->lock);
 	while (n < max && !list_empty(&ctx->dirty)) {
 		r = list_first_entry(&ctx->dirty, struct ummu_region, dirty);
@@ -525,7 +642,14 @@ static size_t ummu_take_events(struct ummu_ctx *ctx,
 		ids[n] = r->id;
 		n++;
 	}
-	*gen = ctx->generation;
+	if (list_empty(&ctx->dirty)) {
+		/* Drained: the generation now counts nothing still queued. */
+		ctx->owe_last = n == max;
+		if (n < max) {
+			ummu_set_last(&ev[n++], ctx->generation);
+			*last = true;
+		}
+	}
 	spin_unlock(&ctx->lock);
 	return n;
 }
@@ -535,15 +659,19 @@ static size_t ummu_take_events(struct ummu_ctx *ctx,
  * at the head of the queue and in their order, so nothing is lost. A
  * region unregistered meanwhile has lost its event anyway, even if its
  * cookie was registered again (the new region has another id); one that
- * was invalidated again merges the hints.
+ * was invalidated again merges the hints. A LAST among them is dropped:
+ * it follows the events put back, if any, and without them the reader
+ * finds the queue empty (EAGAIN), which tells it as much.
  */
 static void ummu_put_back_events(struct ummu_ctx *ctx,
 				 const struct ummunotify_event *ev,
-				 const u64 *ids, size_t n)
+				 const u64 *ids, size_t n, bool last)
 {
 	struct ummu_region *r;
 
 	spin_lock(&ctx->lock);
+	if (last)
+		n--;
 	while (n--) {
 		r = ummu_find_cookie(ctx, ev[n].user_cookie_counter);
 		if (!r || r->id != ids[n])
@@ -563,18 +691,18 @@ static void ummu_put_back_events(struct ummu_ctx *ctx,
 }
 
 /*
- * read(): up to k - 1 INVAL events and one LAST event for a buffer of k
- * events (at most UMMU_READ_BATCH), so a buffer of one event only ever
- * gets LAST: use at least two. Blocks until an event is pending unless
- * O_NONBLOCK (-EAGAIN).
+ * read(): pending INVAL events, as many as fit, then LAST with the
+ * generation only if they drained the queue (see Reads above). Blocks
+ * until there is something to return unless O_NONBLOCK (-EAGAIN).
  */
 static ssize_t ummunotify_read(struct file *file, char __user *buf,
 			       size_t count, loff_t *pos)
 {
 	struct ummu_ctx *ctx = file->private_data;
+	size_t want, max, n, done = 0;
 	struct ummunotify_event *ev;
-	size_t max, n;
-	u64 gen, *ids;
+	bool last = false;
+	u64 *ids;
 	int ret;
 
 	ret = ummu_check_mm(ctx);
@@ -582,7 +710,8 @@ static ssize_t ummunotify_read(struct file *file, char __user *buf,
 		return ret;
 	if (count < sizeof(*ev))
 		return -EINVAL;
-	max = min_t(size_t, count / sizeof(*ev), UMMU_READ_BATCH);
+	want = count / sizeof(*ev);
+	max = min_t(size_t, want, UMMU_READ_BATCH);
 
 	/* The events, then their regions' ids (for putting them back). */
 	ev = kmalloc_array(max, sizeof(*ev) + sizeof(*ids), GFP_KERNEL);
@@ -601,24 +730,31 @@ static ssize_t ummunotify_read(struct file *file, char __user *buf,
 			if (ret)
 				goto out;
 		}
-		n = ummu_take_events(ctx, ev, ids, max - 1, &gen);
-		/* Lost a race with another reader, or no room for INVAL. */
-		if (n || max == 1 || READ_ONCE(ctx->mm_released))
+		/*
+		 * At least one: events, an owed LAST, or LAST alone when another
+		 * reader emptied the queue since the check (it is drained).
+		 */
+		n = ummu_take_events(ctx, ev, ids, max, &last);
+		if (n)
 			break;
 	}
 
-	ev[n].type = UMMUNOTIFY_EVENT_TYPE_LAST;
-	ev[n].flags = 0;
-	ev[n].hint_start = 0;
-	ev[n].hint_end = 0;
-	ev[n].user_cookie_counter = gen;
-
-	if (copy_to_user(buf, ev, (n + 1) * sizeof(*ev))) {
-		ummu_put_back_events(ctx, ev, ids, n);
-		ret = -EFAULT;
-		goto out;
+	for (;;) {
+		if (copy_to_user(buf + done * sizeof(*ev), ev, n * sizeof(*ev))) {
+			ummu_put_back_events(ctx, ev, ids, n, last);
+			ret = done ? 0 : -EFAULT;
+			break;
+		}
+		done += n;
+		if (last || done == want)
+			break;
+		/* More room: the next batch, or the LAST the last one owed. */
+		n = ummu_take_events(ctx, ev, ids, min(max, want - done), &last);
+		if (!n)
+			break;
 	}
-	ret = (n + 1) * sizeof(*ev);
+	if (done)
+		ret = done * sizeof(*ev);
 out:
 	kfree(ev);
 	return ret;
@@ -633,7 +769,7 @@ static __poll_t ummunotify_poll(struct file *file, poll_table *wait)
 		return EPOLLERR;
 	poll_wait(file, &ctx->wq, wait);
 	spin_lock(&ctx->lock);
-	if (!list_empty(&ctx->dirty))
+	if (!list_empty(&ctx->dirty) || ctx->owe_last)
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (ctx->mm_released)
 		mask |= EPOLLHUP;
@@ -762,6 +898,7 @@ static int ummu_add_region(struct ummu_ctx *ctx, u64 start, u64 end,
 			   u64 cookie, u32 *slot)
 {
 	struct ummu_region *r;
+	bool marked = false;
 	int ret = 0;
 
 	/* The cache is SLAB_ACCOUNT: charged to the memcg without __GFP_ACCOUNT. */
@@ -797,6 +934,7 @@ static int ummu_add_region(struct ummu_ctx *ctx, u64 start, u64 end,
 		}
 		ummu_it_insert(r, &ctx->by_range);
 		ctx->nregions++;
+		marked = ummu_mark_inflight(ctx, r);
 	}
 	spin_unlock(&ctx->lock);
 
@@ -805,6 +943,8 @@ static int ummu_add_region(struct ummu_ctx *ctx, u64 start, u64 end,
 		return ret;
 	}
 	atomic_long_inc(&ummu_live_regions);
+	if (marked)
+		ummu_wake(ctx);
 	return 0;
 }
 

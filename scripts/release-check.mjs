@@ -14,6 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { FLOOR, aboveFloor, highestVersions } from './glibc-floor.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const keep = process.argv.includes('--keep');
@@ -39,7 +40,7 @@ const ALLOWED = [
   /^dist\/[^/]+\.(js|cjs|d\.ts|d\.cts|js\.map|cjs\.map)$/,
 ];
 const EXTRA_ALLOWED = {
-  '@kchan/native': [/^prebuilds\/linux-x64\/[^/]+\.node$/, /^binding\.gyp$/, /^src\/[^/]+\.(cc|h)$/, /^scripts\/install\.mjs$/],
+  '@kchan/native': [/^prebuilds\/linux-x64\/[^/]+\.node$/, /^binding\.gyp$/, /^src\/[^/]+\.(cc|h)$/, /^src\/compat\/sys\/[^/]+\.h$/, /^scripts\/install\.mjs$/],
   '@kchan/uapi': [
     /^include\/kchan\/[^/]+\.h$/,
     /^python\/kchan_uapi\/[^/]+\.py$/,
@@ -85,6 +86,18 @@ for (const { dir, pkg } of packages) {
   const missing = required.filter((re) => !files.some((f) => re.test(f)));
   if (missing.length) fail(`missing from the tarball: ${missing.map(String).join(', ')}`);
   else ok('has its entry points, types' + (pkg.name === '@kchan/native' ? ' and the linux-x64 prebuild' : ''));
+
+  if (pkg.name === '@kchan/native') {
+    // The prebuild as shipped: the glibc floor, and no install scripts.
+    const ex = join(work, 'native-files');
+    mkdirSync(ex, { recursive: true });
+    run('tar', ['-xzf', tgz, '-C', ex]);
+    for (const f of files.filter((f) => /^prebuilds\/[^/]+\/[^/]+\.node$/.test(f))) {
+      const above = aboveFloor(join(ex, 'package', f));
+      if (above.length) fail(`${f} needs more than the glibc floor: ${above.join(', ')}`);
+      else ok(`${f} within the glibc floor (GLIBC ${FLOOR.GLIBC}, GLIBCXX ${FLOOR.GLIBCXX}): needs ${JSON.stringify(highestVersions(join(ex, 'package', f)))}`);
+    }
+  }
 
   const manifest = JSON.parse(run('tar', ['-xzOf', tgz, 'package/package.json']));
   const deps = Object.entries(manifest.dependencies ?? {});

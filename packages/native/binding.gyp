@@ -12,6 +12,7 @@
         "src/testing.cc"
       ],
       "include_dirs": [
+        "src/compat",
         "<!(node -p \"require('node-addon-api').include_dir\")"
       ],
       "defines": [

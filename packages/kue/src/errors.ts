@@ -5,7 +5,6 @@
  */
 export type KueErrorCode =
   | 'ERR_KUE_CORRUPT'
-  | 'ERR_KUE_CLOSED'
   | 'ERR_KUE_BINDING'
   | 'ERR_KUE_REENTRANT'
   | 'ERR_KUE_BUSY'

@@ -1,5 +1,7 @@
 import { KUE_DEVICE_PATH, KUE_IOC_INFO, KueInfoLayout, decodeKueInfo, type KueInfo } from '@kchan/uapi';
 
+import { AbortError } from '@kchan/native/errors';
+import { FairBudget } from '@kchan/native/fair';
 import { type KueBinding, defaultBinding } from './binding.js';
 import { KUE_DEFAULT_BUFFER_SIZE, checkBufferSize, nextBufferSize } from './buffer.js';
 import { type DecodeCursor, type KueMessage, KueRecord, decodeEach, decodeNext, messageOf } from './decode.js';
@@ -17,7 +19,7 @@ export interface KueReaderOptions {
 }
 
 export interface KueReadOptions {
-  /** Stops waiting and ends iteration with signal.reason. */
+  /** Stops waiting: an AbortError (code ABORT_ERR) with signal.reason as `cause`. */
   signal?: AbortSignal;
 }
 
@@ -71,6 +73,8 @@ export class KueReader implements AsyncIterable<KueMessage> {
   #inCallback = false;
   /** A nextBatch(), consumeAsync() or iterator is waiting for readability. */
   #waiting = false;
+  /** Batch budget of the async loops: they yield to the event loop when it is spent. */
+  readonly #budget = new FairBudget();
   /** The record every read decodes into; it owns the read buffer and its views. */
   #record: KueRecord;
 
@@ -110,8 +114,8 @@ export class KueReader implements AsyncIterable<KueMessage> {
     return this.#record.bytes.byteLength;
   }
 
-  #checkOpen(): number {
-    if (this.#fd < 0) throw new KueError('ERR_KUE_CLOSED', 'the kue reader is closed');
+  #checkOpen(syscall = 'read'): number {
+    if (this.#fd < 0) throw new KueError('EBADF', `EBADF: the kue reader is closed, ${syscall}`, { errno: -9, syscall });
     return this.#fd;
   }
 
@@ -236,16 +240,21 @@ export class KueReader implements AsyncIterable<KueMessage> {
 
   /**
    * The next non-empty batch, waiting for the device to become readable.
-   * Resolves to [] once the reader is closed; rejects with signal.reason
+   * Resolves to [] once the reader is closed; rejects with an AbortError
    * on abort.
    */
   async nextBatch(options: KueReadOptions = {}): Promise<KueMessage[]> {
     const signal = options.signal ? AbortSignal.any([options.signal, this.#closed.signal]) : this.#closed.signal;
+    // Fairness: a caller looping on nextBatch() yields after a bounded batch.
+    if (this.#budget.spent) await this.#budget.pause();
     for (;;) {
       if (this.#fd < 0) return [];
-      options.signal?.throwIfAborted();
+      throwIfAborted(options.signal);
       const msgs = this.readBatch();
-      if (msgs.length > 0) return msgs;
+      if (msgs.length > 0) {
+        this.#budget.takeMany(msgs.length);
+        return msgs;
+      }
       if (!(await this.#wait(signal, options))) return [];
       // Loop: re-read after wake-up (the readiness may have been consumed).
     }
@@ -254,15 +263,19 @@ export class KueReader implements AsyncIterable<KueMessage> {
   /**
    * consume(), waiting for the device to become readable while nothing is
    * queued. Resolves to the number of messages delivered (> 0), or 0 once
-   * the reader is closed; rejects with signal.reason on abort.
+   * the reader is closed; rejects with an AbortError (`cause`: the reason) on abort.
    */
   async consumeAsync(cb: (record: KueRecord) => void, options: KueReadOptions = {}): Promise<number> {
     const signal = options.signal ? AbortSignal.any([options.signal, this.#closed.signal]) : this.#closed.signal;
+    if (this.#budget.spent) await this.#budget.pause();
     for (;;) {
       if (this.#fd < 0) return 0;
-      options.signal?.throwIfAborted();
+      throwIfAborted(options.signal);
       const n = this.consume(cb);
-      if (n > 0) return n;
+      if (n > 0) {
+        this.#budget.takeMany(n);
+        return n;
+      }
       if (!(await this.#wait(signal, options))) return 0;
     }
   }
@@ -277,12 +290,14 @@ export class KueReader implements AsyncIterable<KueMessage> {
       throw new KueError('ERR_KUE_BUSY', 'another nextBatch(), consumeAsync() or iterator is already waiting on this reader');
     }
     this.#waiting = true;
+    // A wait yields to the event loop by itself.
+    this.#budget.reset();
     try {
       await this.#binding.waitReadable(this.#fd, signal);
       return true;
     } catch (err) {
       if (this.#fd < 0) return false;
-      if (options.signal?.aborted) throw options.signal.reason;
+      if (options.signal?.aborted) throw new AbortError(undefined, { cause: options.signal.reason });
       throw toKueError(err, 'poll');
     } finally {
       this.#waiting = false;
@@ -307,11 +322,15 @@ export class KueReader implements AsyncIterable<KueMessage> {
   async *messages(options: KueReadOptions = {}): AsyncGenerator<KueMessage, void, undefined> {
     const signal = options.signal ? AbortSignal.any([options.signal, this.#closed.signal]) : this.#closed.signal;
     for (;;) {
+      // Fairness: yield to the event loop after a bounded batch (docs/readers.md).
+      if (this.#budget.spent) await this.#budget.pause();
       if (this.#fd < 0) return;
-      options.signal?.throwIfAborted();
+      throwIfAborted(options.signal);
       const fd = this.#checkRead();
       if (this.#fill(fd)) {
-        yield this.#take(true);
+        const msg = this.#take(true);
+        this.#budget.take();
+        yield msg;
         continue;
       }
       if (!(await this.#wait(signal, options))) return;
@@ -324,7 +343,7 @@ export class KueReader implements AsyncIterable<KueMessage> {
 
   /** Queue and reader state (KUE_IOC_INFO). */
   info(): KueInfo {
-    const fd = this.#checkOpen();
+    const fd = this.#checkOpen('ioctl');
     const arg = new Uint8Array(KueInfoLayout.size);
     try {
       this.#binding.ioctl(fd, KUE_IOC_INFO, arg);
@@ -339,7 +358,7 @@ export class KueReader implements AsyncIterable<KueMessage> {
     const fd = this.#fd;
     if (fd < 0) return;
     this.#fd = -1;
-    this.#closed.abort(new KueError('ERR_KUE_CLOSED', 'the kue reader is closed'));
+    this.#closed.abort(new KueError('EBADF', 'EBADF: the kue reader is closed, close', { errno: -9, syscall: 'close' }));
     try {
       this.#binding.close(fd);
     } catch (err) {
@@ -347,7 +366,18 @@ export class KueReader implements AsyncIterable<KueMessage> {
     }
   }
 
+  /** `using r = await KueReader.open()`: close() at the end of the scope. */
   [Symbol.dispose](): void {
     this.close();
   }
+
+  /** `await using r = await KueReader.open()`: close() at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
+}
+
+/** Abort before a wait: Node's AbortError shape, the reason as `cause`. */
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
 }

@@ -26,7 +26,7 @@ describe('KueReader with @kchan/native on a pipe', () => {
       })();
       setTimeout(() => write(wfd, encodeRecord({ seq: 1n, payload: bytes('m1') })), 20);
       setTimeout(() => write(wfd, encodeRecord({ seq: 2n, payload: bytes('m2') })), 40);
-      await expect(done).rejects.toThrow('done');
+      await expect(done).rejects.toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', cause: { message: 'done' } });
       expect(got).toEqual(['m1', 'm2']);
       expect(r.info).toBeTypeOf('function');
       // A pipe has no KUE_IOC_INFO: the errno surfaces as a typed error.

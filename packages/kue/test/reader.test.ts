@@ -131,7 +131,7 @@ describe('KueReader (mock binding)', () => {
     const it = r.messages({ signal: ac.signal });
     const p = it.next();
     ac.abort(new Error('stop'));
-    await expect(p).rejects.toThrow('stop');
+    await expect(p).rejects.toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', cause: { message: 'stop' } });
     r.close();
   });
 
@@ -144,7 +144,7 @@ describe('KueReader (mock binding)', () => {
     await expect(p).resolves.toEqual({ done: true, value: undefined });
     expect(mock.closedFds).toHaveLength(1);
     expect(() => r.readBatch()).toThrow(KueError);
-    expect(() => r.info()).toThrow(expect.objectContaining({ code: 'ERR_KUE_CLOSED' }));
+    expect(() => r.info()).toThrow(expect.objectContaining({ code: 'EBADF', errno: -9, syscall: 'ioctl' }));
   });
 
   it('wraps open errors as KueError with the errno code', async () => {
@@ -162,6 +162,27 @@ describe('KueReader (mock binding)', () => {
   it('decodes info() from the ioctl buffer', async () => {
     const r = await KueReader.open({ binding: new MockKue() });
     expect(r.info()).toEqual({ queued_msgs: 0n, queued_bytes: 0n, limit_bytes: 0n, next_seq: 0n, cursor: 0n, lost: 0n });
+    r.close();
+  });
+});
+
+describe('KueReader lifecycle (docs/readers.md)', () => {
+  it('closes through Symbol.dispose and Symbol.asyncDispose', async () => {
+    const a = await KueReader.open({ binding: new MockKue() });
+    a[Symbol.dispose]();
+    expect(() => a.readBatch()).toThrow(expect.objectContaining({ code: 'EBADF', errno: -9, syscall: 'read' }));
+    const b = await KueReader.open({ binding: new MockKue() });
+    await b[Symbol.asyncDispose]();
+    expect(() => b.info()).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'ioctl' }));
+    b.close();
+  });
+
+  it('aborting before a wait gives an AbortError with the reason as cause', async () => {
+    const r = await KueReader.open({ binding: new MockKue() });
+    const ac = new AbortController();
+    ac.abort(new Error('before'));
+    await expect(r.nextBatch({ signal: ac.signal })).rejects.toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', cause: { message: 'before' } });
+    await expect(r.messages({ signal: ac.signal }).next()).rejects.toMatchObject({ name: 'AbortError', cause: { message: 'before' } });
     r.close();
   });
 });
@@ -193,7 +214,7 @@ describe('KueReader.consume (mock binding)', () => {
     ]);
     expect(r.stats).toMatchObject({ reads: 1, messages: 3, lost: 3 });
     r.close();
-    expect(() => r.consume(() => {})).toThrow(expect.objectContaining({ code: 'ERR_KUE_CLOSED' }));
+    expect(() => r.consume(() => {})).toThrow(expect.objectContaining({ code: 'EBADF', errno: -9, syscall: 'read' }));
   });
 
   it('grows the buffer on EFBIG, and the record follows the new buffer', async () => {
@@ -309,7 +330,7 @@ describe('KueReader.consume (mock binding)', () => {
     const ac = new AbortController();
     const aborted = r.consumeAsync(see(got), { signal: ac.signal });
     ac.abort(new Error('stop'));
-    await expect(aborted).rejects.toThrow('stop');
+    await expect(aborted).rejects.toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', cause: { message: 'stop' } });
     const closed = r.consumeAsync(see(got));
     r.close();
     await expect(closed).resolves.toBe(0);

@@ -19,3 +19,4 @@ import { PAGE_SIZE } from './constants.js';
 
 /** The kernel page size (same as PAGE_SIZE). */
 export const pageSize: number = PAGE_SIZE;
+export { FAIR_BATCH_ITEMS, FAIR_BATCH_MS, FairBudget } from './fair.js';

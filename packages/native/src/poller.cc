@@ -17,6 +17,8 @@
 #include <poll.h>
 #include <uv.h>
 
+#include <vector>
+
 #include "addon.h"
 #include "args.h"
 #include "errors.h"
@@ -114,6 +116,18 @@ class Poller : public Napi::ObjectWrap<Poller> {
     CloseHandle(true);
   }
 
+  // close(fd) under this poller: close the watcher and, if it was started
+  // (someone is waiting on it), settle that wait with EBADF, as a POLLNVAL
+  // would: a wait on a closed fd could never complete otherwise.
+  void CloseForFdClose(Napi::Env env) {
+    if (block_ == nullptr) return;
+    bool waiting = active_;
+    Napi::HandleScope scope(env);
+    Napi::Object self = Value();  // keeps the object alive during the call
+    CloseFromJs();
+    if (waiting) CallBack(env, self, ErrnoError(env, EBADF, "poll").Value(), 0);
+  }
+
  private:
   static void CleanupHook(void* arg) {
     // The environment is going away (e.g. worker exit): close the handle so
@@ -160,6 +174,10 @@ class Poller : public Napi::ObjectWrap<Poller> {
       SetActive(false);
     }
     Napi::Value e = err != 0 ? ErrnoError(env, err, "poll").Value() : env.Null();
+    CallBack(env, self, e, revents);
+  }
+
+  void CallBack(Napi::Env env, Napi::Object self, Napi::Value e, int revents) {
     napi_value argv[2] = {e, Napi::Number::New(env, revents)};
     napi_value result;
     // Raw napi_make_callback: when the callback throws, rethrow it as an
@@ -250,11 +268,12 @@ class Poller : public Napi::ObjectWrap<Poller> {
 
 void ClosePollersForFd(Napi::Env env, int fd) {
   EnvData* data = GetEnvData(env);
-  while (true) {
-    auto it = data->pollers.find(fd);
-    if (it == data->pollers.end()) break;
-    it->second->CloseFromJs();  // erases itself from the map
-  }
+  // Collected first: a callback may open another poller, which close(2)
+  // then makes POLLNVAL (EBADF) on its first wakeup.
+  std::vector<Poller*> found;
+  auto range = data->pollers.equal_range(fd);
+  for (auto it = range.first; it != range.second; ++it) found.push_back(it->second);
+  for (Poller* p : found) p->CloseForFdClose(env);  // erases itself from the map
 }
 
 void InitPoller(Napi::Env env, Napi::Object exports) {

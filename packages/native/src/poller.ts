@@ -23,7 +23,9 @@ export type PollCallback = (err: KchanError | null, revents: number) => void;
  *   supports a single watcher per fd per loop.
  * - uv_poll puts the fd in non-blocking mode.
  * - Teardown order: close() the poller, then close the fd. {@link close}
- *   from this package does it for you; closing the fd some other way (e.g.
+ *   from this package does it for you, and a started poller (someone is
+ *   waiting) then gets one last callback with an EBADF error, so no wait
+ *   stays pending on a closed fd; closing the fd some other way (e.g.
  *   `fs.closeSync`) under an active poller is a bug.
  * - close() is safe from inside the callback and while a wakeup is
  *   pending; no callback runs after close().
@@ -107,7 +109,8 @@ export interface PollOptions {
 /**
  * Resolves with the poll(2) `revents` once `fd` is ready for `events` (or
  * reports POLLERR/POLLHUP); rejects with a {@link KchanError} on a poll
- * error (EBADF after the fd was closed), or with an AbortError (code
+ * error (EBADF when the fd is closed, also by {@link close} while the wait
+ * is pending), or with an AbortError (code
  * 'ABORT_ERR', `cause` = signal.reason) when `signal` aborts. The
  * temporary watcher is closed in every case. Throws EEXIST (as a rejection)
  * while a {@link Poller} on the same fd exists in this thread.

@@ -128,15 +128,29 @@ describe('Poller', () => {
     close(w);
   });
 
-  it('close(fd) closes the fd’s poller first', async () => {
+  it('close(fd) closes the fd’s poller first and settles its wait with EBADF, once', async () => {
     const [r, w] = pipe2(O_NONBLOCK | O_CLOEXEC);
-    let calls = 0;
-    const p = new Poller(r, () => calls++).start();
+    const calls: Array<[KchanError | null, number]> = [];
+    const p = new Poller(r, (err, revents) => calls.push([err, revents])).start();
     write(w, new Uint8Array(1)); // ready, callback not yet run
     close(r);
     expect(p.closed).toBe(true);
     expect(p.active).toBe(false);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]![0]?.code).toBe('EBADF');
+    expect(calls[0]![1]).toBe(0);
     await new Promise((res) => setTimeout(res, 20));
+    expect(calls).toHaveLength(1); // the pending wakeup is dropped
+    close(w);
+  });
+
+  it('close(fd) says nothing to a stopped poller (nobody is waiting)', () => {
+    const [r, w] = pipe2(O_NONBLOCK | O_CLOEXEC);
+    let calls = 0;
+    const p = new Poller(r, () => calls++).start();
+    p.stop();
+    close(r);
+    expect(p.closed).toBe(true);
     expect(calls).toBe(0);
     close(w);
   });
@@ -295,6 +309,19 @@ describe('poll / waitReadable', () => {
     // Already aborted signal: rejects at once.
     await expect(waitReadable(r, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortError);
     closeQuietly(r, w);
+  });
+
+  it('a pending wait rejects with EBADF when close(fd) closes its fd', async () => {
+    const [r, w] = pipe2(O_NONBLOCK | O_CLOEXEC);
+    const pending = waitReadable(r).catch((e: unknown) => e);
+    const pending2 = poll(w, POLLIN).catch((e: unknown) => e); // nothing to read on a write end
+    await new Promise((res) => setImmediate(res));
+    close(r);
+    close(w);
+    const [e1, e2] = await Promise.all([pending, pending2]);
+    expect(isErrnoError(e1, 'EBADF')).toBe(true);
+    expect((e1 as KchanError).syscall).toBe('poll');
+    expect(isErrnoError(e2, 'EBADF')).toBe(true);
   });
 
   it('rejects with EBADF for a closed fd, EEXIST next to a Poller', async () => {

@@ -14,6 +14,7 @@ import {
   encodeWatchQueueWatch,
 } from '@kchan/uapi';
 import * as native from '@kchan/native';
+import { FairBudget } from '@kchan/native/fair';
 import { decodeEntry, type Notification } from './decode.js';
 import { RingError, WatchQueueError } from './errors.js';
 import { RingReader, type RingCallback } from './reader.js';
@@ -74,13 +75,13 @@ export class WatchQueue implements AsyncIterable<Notification> {
 
   /** The file descriptor (for an external poller). */
   get fileDescriptor(): number {
-    this.checkOpen();
+    this.checkOpen('fileDescriptor');
     return this.fd;
   }
 
   /** The ring reader (after setSize). */
   get reader(): RingReader {
-    this.checkOpen();
+    this.checkOpen('reader');
     if (!this.ring) throw new WatchQueueError('ENODEV', -19, 'mmap', 'ENODEV: the ring is not sized yet (call setSize)');
     return this.ring;
   }
@@ -90,13 +91,13 @@ export class WatchQueue implements AsyncIterable<Notification> {
     return this.closed ? this.lostAtClose : (this.ring?.lost ?? 0);
   }
 
-  private checkOpen(): void {
-    if (this.closed) throw new WatchQueueError('EBADF', -9, 'watch_queue', 'EBADF: the watch queue is closed');
+  private checkOpen(syscall: string): void {
+    if (this.closed) throw new WatchQueueError('EBADF', -9, syscall, `EBADF: the watch queue is closed, ${syscall}`);
   }
 
   /** IOC_WATCH_QUEUE_SET_SIZE, then map the whole ring (shared). */
   setSize(pages: number): void {
-    this.checkOpen();
+    this.checkOpen('ioctl');
     native.ioctl(this.fd, IOC_WATCH_QUEUE_SET_SIZE, pages);
     const mapping = native.mmap(this.fd, pages * native.pageSize, native.PROT_READ | native.PROT_WRITE, native.MAP_SHARED, 0);
     this.mapping = mapping;
@@ -105,7 +106,7 @@ export class WatchQueue implements AsyncIterable<Notification> {
 
   /** Watch a source (WATCH_TYPE_NETDEV, _MODULE, _KAPI) under `id` (0..255). */
   addWatch(type: number, id: number): void {
-    this.checkOpen();
+    this.checkOpen('ioctl');
     const arg = new DataView(new ArrayBuffer(WatchQueueWatchLayout.size));
     encodeWatchQueueWatch(arg, 0, { type, id, flags: 0 });
     native.ioctl(this.fd, IOC_WATCH_QUEUE_ADD_WATCH, arg);
@@ -113,13 +114,13 @@ export class WatchQueue implements AsyncIterable<Notification> {
 
   /** Remove the watch `id`; the kernel posts a META/REMOVAL entry. */
   removeWatch(id: number): void {
-    this.checkOpen();
+    this.checkOpen('ioctl');
     native.ioctl(this.fd, IOC_WATCH_QUEUE_REMOVE_WATCH, new Uint32Array([id]));
   }
 
   /** Only notifications matching one of `filters` pass (META always passes). */
   setFilter(filters: readonly TypeFilter[]): void {
-    this.checkOpen();
+    this.checkOpen('ioctl');
     if (filters.length > WATCH_QUEUE_MAX_FILTERS) {
       throw new WatchQueueError('EINVAL', -22, 'ioctl', `EINVAL: at most ${WATCH_QUEUE_MAX_FILTERS} filters`);
     }
@@ -143,7 +144,7 @@ export class WatchQueue implements AsyncIterable<Notification> {
 
   /** Remove the filter: everything watched passes. */
   clearFilter(): void {
-    this.checkOpen();
+    this.checkOpen('ioctl');
     native.ioctl(this.fd, IOC_WATCH_QUEUE_SET_FILTER, null);
   }
 
@@ -184,10 +185,10 @@ export class WatchQueue implements AsyncIterable<Notification> {
       } catch (err) {
         // close() aborted the wait (closing the fd drops its poller
         // without settling it): say so rather than "aborted".
-        this.checkOpen();
+        this.checkOpen('poll');
         throw err;
       }
-      this.checkOpen();
+      this.checkOpen('poll');
       if (revents & native.POLLERR) {
         throw new RingError('ERING_ERROR_STATE', 'the kernel put the queue in its error state (bogus tail published)');
       }
@@ -197,7 +198,11 @@ export class WatchQueue implements AsyncIterable<Notification> {
 
   /** Yield decoded notifications forever (until close, abort or error). */
   async *notifications(options: IterateOptions = {}): AsyncGenerator<Notification, void, undefined> {
+    // A closed queue's iterator ends, as a pending one does at close().
+    if (this.closed) return;
     const reader = this.reader;
+    // Fairness: yield to the event loop after a bounded batch (docs/readers.md).
+    const budget = new FairBudget();
     let next: Notification | undefined;
     const take: RingCallback = (e) => {
       next = decodeEntry(e);
@@ -209,8 +214,10 @@ export class WatchQueue implements AsyncIterable<Notification> {
       // breaking out of the loop never loses a notification.
       if (reader.consumeN(take, 1) === 1 && next !== undefined) {
         yield next;
+        if (budget.take()) await budget.pause();
         continue;
       }
+      budget.reset();
       try {
         await this.wait(options);
       } catch (err) {
@@ -222,6 +229,16 @@ export class WatchQueue implements AsyncIterable<Notification> {
 
   [Symbol.asyncIterator](): AsyncIterator<Notification> {
     return this.notifications();
+  }
+
+  /** `using wq = new WatchQueue()`: close() at the end of the scope. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** `await using wq = new WatchQueue()`: close() at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
   }
 
   /**

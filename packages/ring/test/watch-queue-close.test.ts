@@ -96,4 +96,27 @@ describe('WatchQueue.close()', () => {
     wq.close();
     expect(wq.lost).toBe(lost);
   });
+
+  it('closes through Symbol.dispose and Symbol.asyncDispose; use after close is EBADF naming the call', async () => {
+    const a = new WatchQueue({ pages: 1 });
+    a[Symbol.dispose]();
+    expect(() => a.addWatch(WATCH_TYPE_KAPI, 1)).toThrow(expect.objectContaining({ code: 'EBADF', errno: -9, syscall: 'ioctl' }));
+    expect(() => a.reader).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'reader' }));
+    const b = new WatchQueue({ pages: 1 });
+    await b[Symbol.asyncDispose]();
+    expect(() => b.fileDescriptor).toThrow(expect.objectContaining({ code: 'EBADF' }));
+    b.close(); // still idempotent
+  });
+
+  it('aborting before or during a wait gives an AbortError with the reason as cause', async () => {
+    const wq = new WatchQueue({ pages: 1 });
+    const before = new AbortController();
+    before.abort(new Error('before'));
+    await expect(wq.wait({ signal: before.signal })).rejects.toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', cause: { message: 'before' } });
+    const during = new AbortController();
+    const it = wq.notifications({ signal: during.signal }).next();
+    setTimeout(() => during.abort(new Error('during')), 20);
+    await expect(it).rejects.toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', cause: { message: 'during' } });
+    wq.close();
+  });
 });

@@ -14,7 +14,10 @@ import {
   encodeRegister,
   encodeRegisterSlot,
   type InvalidationEvent,
+  type DecodedBatch,
 } from './abi.js';
+import { AbortError } from '@kchan/native/errors';
+import { FairBudget } from '@kchan/native/fair';
 import { O_CLOEXEC, O_NONBLOCK, O_RDONLY, type DeviceMapping, type UmmunotifyBinding } from './binding.js';
 import { UmmunotifyError, hasCode, toUmmunotifyError } from './errors.js';
 import { nativeBinding } from './native.js';
@@ -315,49 +318,66 @@ export class Ummunotify {
 
   /**
    * Read every pending event without blocking, in reads of `batchEvents`
-   * events, until the kernel says EAGAIN (queue empty). Memory is bounded
-   * by the region count: a region has at most one pending event.
+   * events, until the kernel's LAST event (the queue is drained: LAST ends
+   * only a read that took the last pending event) or EAGAIN (nothing was
+   * pending). Memory is bounded by the region count: a region has at most
+   * one pending event.
    */
   drain(): DrainResult {
     const fd = this.#checkOpen('read');
     // Loaded before reading: every invalidation counted in it queued its
-    // event before the kernel's release store, so the reads below take it.
-    // A LAST event's counter is likewise covered by the reads after it,
-    // which go on until the queue is empty.
+    // event before the kernel's release store, so the reads below take it
+    // (or an earlier drain did, if the first read says EAGAIN).
     let generation = this.generation;
     const events: InvalidationEvent[] = [];
     for (;;) {
-      let n: number;
-      try {
-        n = this.#binding.read(fd, this.#readBuf);
-      } catch (e) {
-        if (hasCode(e, 'EAGAIN')) break;
-        throw toUmmunotifyError(e, 'read');
-      }
-      const batch = decodeEvents(this.#readView, n);
+      const batch = this.#readOnce(fd);
+      if (batch === null) break;
       for (const ev of batch.events) events.push(ev);
-      if (batch.generation !== null && batch.generation > generation) generation = batch.generation;
-      // LAST alone: the queue was empty when the kernel looked.
-      if (batch.events.length === 0) break;
+      // LAST: drained; its counter covers every event read so far.
+      if (batch.generation !== null) {
+        if (batch.generation > generation) generation = batch.generation;
+        break;
+      }
     }
     return { events, generation };
   }
 
+  /** One non-blocking read(2), decoded; null on EAGAIN. */
+  #readOnce(fd: number): DecodedBatch | null {
+    let n: number;
+    try {
+      n = this.#binding.read(fd, this.#readBuf);
+    } catch (e) {
+      if (hasCode(e, 'EAGAIN')) return null;
+      throw toUmmunotifyError(e, 'read');
+    }
+    return decodeEvents(this.#readView, n);
+  }
+
   /**
    * Events as they come, until `signal` aborts (the iterator then throws
-   * its reason) or the client is closed (the iterator ends).
+   * its reason) or the client is closed (the iterator ends). Reads one
+   * batch at a time and yields to the event loop after a bounded batch of
+   * events (docs/readers.md), so a flood of invalidations starves nothing.
    */
   async *events(options: EventsOptions = {}): AsyncGenerator<InvalidationEvent, void, undefined> {
     const { signal } = options;
+    const budget = new FairBudget();
     for (;;) {
-      signal?.throwIfAborted();
+      if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
       if (this.closed) return;
-      const { events } = this.drain();
-      if (events.length > 0) {
-        for (const ev of events) yield ev;
+      const batch = this.#readOnce(this.#checkOpen('read'));
+      if (batch !== null && batch.events.length > 0) {
+        for (const ev of batch.events) {
+          yield ev;
+          if (budget.take()) await budget.pause();
+        }
         continue;
       }
-      // Level-triggered: an event queued after the drain above makes the
+      // Drained (LAST alone) or nothing pending (EAGAIN).
+      budget.reset();
+      // Level-triggered: an event queued after the read above makes the
       // fd readable, so the wait cannot miss it.
       try {
         await this.#binding.waitReadable(this.#fd, signal);
@@ -370,6 +390,16 @@ export class Ummunotify {
 
   [Symbol.asyncIterator](): AsyncGenerator<InvalidationEvent, void, undefined> {
     return this.events();
+  }
+
+  /** `using u = Ummunotify.open()`: close() at the end of the scope. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** `await using u = Ummunotify.open()`: close() at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
   }
 
   /** Unmap the generation page (and slot array) and close the fd. Idempotent. */

@@ -17,6 +17,7 @@ function fakeDevice(opts: { features?: number } = {}) {
   const queue: bigint[] = [];
   const calls: string[] = [];
   let open = true;
+  let oweLast = false;
   const binding: UmmunotifyBinding = {
     open: () => 5,
     close: () => {
@@ -37,14 +38,20 @@ function fakeDevice(opts: { features?: number } = {}) {
     },
     read: (_fd, buf) => {
       calls.push('read');
-      if (queue.length === 0) throw errno('EAGAIN', 'read');
+      // The kernel's contract: INVALs as they fit, LAST only once drained
+      // (owed to the next read when there was no room for it).
+      if (queue.length === 0 && !oweLast) throw errno('EAGAIN', 'read');
       const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-      const k = Math.min(queue.length, buf.byteLength / 32 - 1);
+      const room = buf.byteLength / 32;
+      const k = Math.min(queue.length, room);
       for (let i = 0; i < k; i++) {
         v.setUint32(i * 32, 0, true);
         v.setUint32(i * 32 + 4, 1, true);
         v.setBigUint64(i * 32 + 24, queue.shift()!, true);
       }
+      if (queue.length > 0) return k * 32;
+      oweLast = k === room;
+      if (oweLast) return k * 32;
       v.setUint32(k * 32, 1, true);
       v.setBigUint64(k * 32 + 24, gen[0]!, true);
       return (k + 1) * 32;
@@ -88,14 +95,14 @@ describe('Ummunotify (fake binding)', () => {
     expect(u.stamp).toBe(0);
   });
 
-  it('drains in batches until EAGAIN and reports a safe generation', () => {
+  it('drains in batches until LAST and reports its generation', () => {
     const d = fakeDevice();
     const u = Ummunotify.open({ binding: d.binding, batchEvents: 4 });
     for (let i = 1n; i <= 10n; i++) d.invalidate(i);
     const { events, generation } = u.drain();
     expect(events.map((e) => e.cookie)).toEqual([1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 9n, 10n]);
     expect(generation).toBe(10n);
-    expect(d.calls.filter((c) => c === 'read')).toHaveLength(5); // 3+3+3+1, then EAGAIN
+    expect(d.calls.filter((c) => c === 'read')).toHaveLength(3); // 4+4+2 and LAST
     expect(u.drain()).toEqual({ events: [], generation: 10n });
     u.close();
   });
@@ -147,7 +154,7 @@ describe('Ummunotify (fake binding)', () => {
           if (got.length === 2) ac.abort(new Error('enough'));
         }
       })(),
-    ).rejects.toThrow('enough');
+    ).rejects.toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', cause: { message: 'enough' } });
     expect(got).toEqual([1n, 2n]);
     u.close();
   });
@@ -209,5 +216,24 @@ describe('Ummunotify (fake binding)', () => {
     };
     expect(() => Ummunotify.open({ binding: d.binding })).toThrow(expect.objectContaining({ code: 'ENODEV' }));
     expect(d.calls).toContain('close');
+  });
+
+  it('closes through Symbol.dispose and Symbol.asyncDispose (docs/readers.md)', async () => {
+    const a = Ummunotify.open({ binding: fakeDevice().binding });
+    a[Symbol.dispose]();
+    expect(a.closed).toBe(true);
+    expect(() => a.drain()).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'read' }));
+    const b = Ummunotify.open({ binding: fakeDevice().binding });
+    await b[Symbol.asyncDispose]();
+    expect(b.closed).toBe(true);
+    b.close();
+  });
+
+  it('aborting before iterating gives an AbortError with the reason as cause', async () => {
+    const u = Ummunotify.open({ binding: fakeDevice().binding });
+    const ac = new AbortController();
+    ac.abort(new Error('before'));
+    await expect(u.events({ signal: ac.signal }).next()).rejects.toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', cause: { message: 'before' } });
+    u.close();
   });
 });

@@ -464,7 +464,7 @@ describe.skipIf(!inVm)(`kue on the real kernel (${inVm ? 'VM' : SKIP_REASON})`, 
       expect(got).toEqual(['m1', 'm2', 'm3', 'm4']);
       const waiting = r.nextBatch({ signal: ac.signal });
       setTimeout(() => ac.abort(new Error('enough')), 50);
-      await expect(waiting).rejects.toThrow('enough');
+      await expect(waiting).rejects.toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', cause: { message: 'enough' } });
     } finally {
       r.close();
     }

@@ -20,17 +20,32 @@
 /*
  * Contract:
  *
- * read() returns whole `struct ummunotify_event`s: zero or more INVAL events
- * followed by one LAST event whose `user_cookie_counter` is the generation
- * counter at the time of the read. A buffer too small for one event fails
- * with EINVAL and consumes nothing. Until a region's event is read, further
- * invalidations of the region merge into it (the hint grows to cover all of
- * them). Unregistering a region drops its pending event.
+ * read() returns whole `struct ummunotify_event`s: pending INVAL events in
+ * queue order, as many as fit, and then one LAST event whose
+ * `user_cookie_counter` is the generation counter, only if they drained the
+ * queue. LAST means drained: a read that could not take every pending event
+ * carries no LAST, so a reader that reads until the first LAST has seen
+ * every event counted by that generation, whatever its buffer size. A read
+ * that took the last event with no room left for LAST owes it: the next read
+ * returns LAST (after any events queued meanwhile), so a buffer of one event
+ * returns one INVAL per read and then LAST. A buffer too small for one event
+ * fails with EINVAL and consumes nothing. Until a region's event is read,
+ * further invalidations of the region merge into it (the hint grows to cover
+ * all of them). Unregistering a region drops its pending event.
+ *
+ * Races. A region registered while an invalidation of an overlapping range
+ * is under way (the kernel has begun changing the mappings and not finished)
+ * gets an event for the overlap at once, because its pages may still change
+ * after REGISTER returns; so no invalidation that changes a registered range
+ * after its REGISTER returned goes unreported. Such an event may be spurious
+ * (re-registering costs nothing else).
  *
  * The generation page (mmap offset 0, one page, read-only) holds a u64
  * counter at offset 0, incremented (after the event is queued) each time an
  * invalidation hits at least one region. Load it with acquire ordering; if
- * it is unchanged since the last read() the reader's view is current.
+ * it equals the `user_cookie_counter` of the last LAST the reader read, the
+ * reader has seen every invalidation so far (a reader that stopped before
+ * LAST has not: more events are queued).
  *
  * Bounds. At most UMMUNOTIFY_MAX_REGIONS regions per fd; pending events live
  * on their regions, so the event queue never overflows. Region memory (about
@@ -64,8 +79,8 @@
  * Events, the LAST counter and the generation page work as for any region.
  * Before the feature is enabled REGISTER_REGION_SLOT fails with EINVAL.
  *
- * An fd is bound to the mm of the process that first uses it; any other mm
- * (a forked child, an fd passed over a socket) gets EIO.
+ * An fd is bound at open() to the mm of the process that opens it; any other
+ * mm (a forked child, an fd passed over a socket) gets EIO.
  */
 
 /* Most registered regions per fd. */
@@ -79,8 +94,8 @@
  * enum ummunotify_event_type - Event types.
  * @UMMUNOTIFY_EVENT_TYPE_INVAL: A registered range was (partly) invalidated;
  * `user_cookie_counter` is its cookie.
- * @UMMUNOTIFY_EVENT_TYPE_LAST: Ends a read(); `user_cookie_counter` is the
- * generation counter.
+ * @UMMUNOTIFY_EVENT_TYPE_LAST: Ends a read() that drained the queue;
+ * `user_cookie_counter` is the generation counter.
  */
 enum ummunotify_event_type {
 	UMMUNOTIFY_EVENT_TYPE_INVAL = 0,

@@ -1,0 +1,21 @@
+// The reader contract against the real /dev/kue in the VM.
+import { describe } from 'vitest';
+import { readerContract } from '../../../native/test/shared/contract.js';
+import { KueReader } from '../../src/index.js';
+
+const inVm = process.env.KCHAN_VM === '1';
+
+describe.skipIf(!inVm)('/dev/kue (needs KCHAN_VM=1)', () => {
+  readerContract('KueReader on /dev/kue', async () => {
+    const r = await KueReader.open();
+    // Start empty: what earlier tests left queued for this fd is read first.
+    while (r.readBatch().length > 0);
+    return {
+      iterate: (options) => r.messages(options),
+      close: () => r.close(),
+      [Symbol.dispose]: () => r[Symbol.dispose](),
+      [Symbol.asyncDispose]: () => r[Symbol.asyncDispose](),
+      useFd: () => r.info(),
+    };
+  });
+});

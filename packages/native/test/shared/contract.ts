@@ -1,0 +1,118 @@
+// The reader contract (docs/readers.md), written once and run against the
+// three readers: on the host over an injected binding or a stand-in device
+// (packages/*/test/contract.test.ts) and in the VM against the real devices
+// (packages/*/test/kernel/contract.test.ts).
+import { describe, expect, it } from 'vitest';
+
+/** What the suite needs of a reader: its iterator, close, dispose, one sync call. */
+export interface ReaderUnderTest {
+  /** The reader's async iterator over an empty device (it must wait). */
+  iterate(options?: { signal?: AbortSignal }): AsyncIterator<unknown>;
+  close(): void;
+  [Symbol.dispose](): void;
+  [Symbol.asyncDispose](): Promise<void>;
+  /** A synchronous call that needs the fd (throws EBADF once closed). */
+  useFd(): unknown;
+}
+
+const TIMEOUT = Symbol('timeout');
+async function within<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
+  let t: NodeJS.Timeout | undefined;
+  const timer = new Promise<typeof TIMEOUT>((resolve) => {
+    t = setTimeout(() => resolve(TIMEOUT), ms);
+  });
+  try {
+    return await Promise.race([p, timer]);
+  } finally {
+    clearTimeout(t);
+  }
+}
+const settle = (p: Promise<unknown>) =>
+  p.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+const tick = (ms = 20) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Close and abort settle within this long: 100 ms (the issue's bound) on the
+ * host. The VM runs under TCG, a CPU emulator some 20 times slower, where a
+ * first (cold, unoptimised) close path was measured at 260-630 ms: there the
+ * bound is scaled to 2 s. Either way the wait settles in close()'s own turn
+ * of the event loop; the bound catches a wait left to a timer or a wakeup.
+ */
+const SETTLE_MS = process.env.KCHAN_VM === '1' ? 2000 : 100;
+
+export function readerContract(name: string, open: () => Promise<ReaderUnderTest>): void {
+  describe(`${name}: the reader contract (docs/readers.md)`, () => {
+    it('close() during an iterator wait ends the iterator within 100 ms', async () => {
+      const r = await open();
+      const next = settle(r.iterate().next());
+      await tick();
+      const t0 = performance.now();
+      r.close();
+      const got = await within(next, 5000);
+      expect(got).toEqual({ value: { done: true, value: undefined } });
+      expect(performance.now() - t0).toBeLessThan(SETTLE_MS);
+    });
+
+    it('close() is idempotent; use after close is EBADF', async () => {
+      const r = await open();
+      r.close();
+      r.close();
+      let err: unknown;
+      try {
+        r.useFd();
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toMatchObject({ code: 'EBADF', errno: -9 });
+      expect(typeof (err as { syscall?: unknown }).syscall).toBe('string');
+    });
+
+    it('an iterator on a closed reader ends at once', async () => {
+      const r = await open();
+      r.close();
+      expect(await within(r.iterate().next(), 5000)).toEqual({ done: true, value: undefined });
+    });
+
+    it('aborting before the wait rejects with AbortError, the reason as cause', async () => {
+      const r = await open();
+      const ac = new AbortController();
+      const reason = new Error('before');
+      ac.abort(reason);
+      const got = await within(settle(r.iterate({ signal: ac.signal }).next()), 5000);
+      expect(got).toMatchObject({ error: { name: 'AbortError', code: 'ABORT_ERR' } });
+      expect((got as { error: { cause: unknown } }).error.cause).toBe(reason);
+      r.close();
+    });
+
+    it('aborting during the wait rejects with AbortError within 100 ms, the reason as cause; the reader stays open', async () => {
+      const r = await open();
+      const ac = new AbortController();
+      const next = settle(r.iterate({ signal: ac.signal }).next());
+      await tick();
+      const reason = new Error('during');
+      const t0 = performance.now();
+      ac.abort(reason);
+      const got = await within(next, 5000);
+      expect(performance.now() - t0).toBeLessThan(SETTLE_MS);
+      expect(got).toMatchObject({ error: { name: 'AbortError', code: 'ABORT_ERR' } });
+      expect((got as { error: { cause: unknown } }).error.cause).toBe(reason);
+      expect(() => r.useFd()).not.toThrow();
+      r.close();
+    });
+
+    it('Symbol.dispose and Symbol.asyncDispose close it (using / await using)', async () => {
+      const a = await open();
+      a[Symbol.dispose]();
+      expect(() => a.useFd()).toThrow(expect.objectContaining({ code: 'EBADF' }));
+      const b = await open();
+      const pending = settle(b.iterate().next());
+      await tick();
+      await b[Symbol.asyncDispose]();
+      expect(() => b.useFd()).toThrow(expect.objectContaining({ code: 'EBADF' }));
+      expect(await within(pending, 5000)).toEqual({ value: { done: true, value: undefined } });
+    });
+  });
+}

@@ -1,0 +1,19 @@
+// The reader contract against the real /dev/watch_queue in the VM.
+import { describe } from 'vitest';
+import { readerContract } from '../../../native/test/shared/contract.js';
+import { WatchQueue } from '../../src/index.js';
+
+const inVm = process.env.KCHAN_VM === '1';
+
+describe.skipIf(!inVm)('/dev/watch_queue (needs KCHAN_VM=1)', () => {
+  readerContract('WatchQueue on /dev/watch_queue', async () => {
+    const wq = new WatchQueue({ pages: 1 });
+    return {
+      iterate: (options) => wq.notifications(options),
+      close: () => wq.close(),
+      [Symbol.dispose]: () => wq[Symbol.dispose](),
+      [Symbol.asyncDispose]: () => wq[Symbol.asyncDispose](),
+      useFd: () => wq.fileDescriptor,
+    };
+  });
+});

@@ -1,0 +1,19 @@
+// The reader contract against the real /dev/ummunotify in the VM.
+import { describe } from 'vitest';
+import { readerContract } from '../../../native/test/shared/contract.js';
+import { Ummunotify } from '../../src/index.js';
+
+const inVm = process.env.KCHAN_VM === '1';
+
+describe.skipIf(!inVm)('/dev/ummunotify (needs KCHAN_VM=1)', () => {
+  readerContract('Ummunotify on /dev/ummunotify', async () => {
+    const u = Ummunotify.open();
+    return {
+      iterate: (options) => u.events(options),
+      close: () => u.close(),
+      [Symbol.dispose]: () => u[Symbol.dispose](),
+      [Symbol.asyncDispose]: () => u[Symbol.asyncDispose](),
+      useFd: () => u.drain(),
+    };
+  });
+});
