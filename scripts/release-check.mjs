@@ -44,6 +44,7 @@ const EXTRA_ALLOWED = {
   '@kchan/uapi': [
     /^include\/kchan\/[^/]+\.h$/,
     /^python\/kchan_uapi\/[^/]+\.py$/,
+    /^python\/(pyproject\.toml|setup\.py|kchan_uapi\/_order\.c)$/,
     /^rust\/(Cargo\.toml|Cargo\.lock|src\/[^/]+\.rs)$/,
     /^spec\/kchan\.(yaml|schema\.json)$/,
   ],
@@ -193,6 +194,7 @@ for (const [name, deps] of Object.entries(LAYERS)) {
   }
 }
 
+failures += (await import('./release-langs.mjs')).releaseLangs({ keep });
 if (!keep) rmSync(work, { recursive: true, force: true });
 else console.log(`\nkept ${work}`);
 console.log(failures ? `\nrelease dry run: ${failures} problem(s)` : '\nrelease dry run: every package is ready to publish');

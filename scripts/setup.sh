@@ -4,7 +4,8 @@
 # for the module and the addon, rustc for the layout proof, pnpm at the
 # pinned version, and the workspace's dependencies; Debian's 6.1 kernel
 # source and its build dependencies for the debug (KASAN/lockdep/kmemleak)
-# kernel of the stress floor. Run as root.
+# kernel of the stress floor; Debian's setuptools/wheel/venv/pip for the
+# offline kchan-uapi wheel of the release check. Run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +16,8 @@ log() { printf '== %s\n' "$*" >&2; }
 APT_PKGS=(qemu-system-x86 linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	busybox-static cpio xz-utils kmod make gcc g++ libc6-dev python3
-	linux-source-6.1 bc bison flex libssl-dev libelf-dev dwarves)
+	linux-source-6.1 bc bison flex libssl-dev libelf-dev dwarves
+	python3-setuptools python3-wheel python3-venv python3-pip)
 missing=()
 for p in "${APT_PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

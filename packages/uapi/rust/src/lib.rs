@@ -15,5 +15,12 @@ pub mod watch_queue;
 pub mod ummunotify;
 pub mod kue;
 
+// The hand-written device clients (std, default feature `client`); the generated
+// modules above stay no_std.
+#[cfg(feature = "client")]
+extern crate std;
+#[cfg(feature = "client")]
+pub mod client;
+
 /// The protocol version of the spec these modules were generated from.
 pub const PROTOCOL_VERSION: u32 = 1;

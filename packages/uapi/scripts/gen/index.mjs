@@ -2,7 +2,7 @@
 
 import { cHeader } from './c.mjs';
 import { tsModule } from './ts.mjs';
-import { pyInit, pyModule } from './py.mjs';
+import { pyInit, pyModule, pyProject, pySetup } from './py.mjs';
 import { rustLib, rustModule } from './rust.mjs';
 import { docDevice, docIndex } from './docs.mjs';
 import { proofC, proofPy, proofRust } from './proof.mjs';
@@ -29,6 +29,8 @@ export function generate(model) {
     files.set(`docs/protocol/${dev.name}.md`, docDevice(model, dev));
   }
   files.set('packages/uapi/python/kchan_uapi/__init__.py', pyInit(model));
+  files.set('packages/uapi/python/pyproject.toml', pyProject(model));
+  files.set('packages/uapi/python/setup.py', pySetup(model));
   files.set('packages/uapi/rust/src/lib.rs', rustLib(model));
   files.set('docs/protocol/index.md', docIndex(model));
   files.set('packages/uapi/test/proof/proof.c', proofC(model));

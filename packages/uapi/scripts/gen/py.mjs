@@ -92,3 +92,64 @@ export function pyInit(model) {
   out.push('', `PROTOCOL_VERSION = ${model.version}`, '');
   return out.join('\n');
 }
+
+/** pyproject.toml of the installable kchan-uapi package (python/). */
+export function pyProject(model) {
+  return [
+    marker('#', model.file, 'py'),
+    `# SPDX-License-Identifier: ${SPDX}`,
+    '[build-system]',
+    '# Debian 12 has setuptools 66; build offline with --no-build-isolation.',
+    'requires = ["setuptools>=61", "wheel"]',
+    'build-backend = "setuptools.build_meta"',
+    '',
+    '[project]',
+    'name = "kchan-uapi"',
+    `description = "kchan protocol ${model.version} (ctypes layouts, constants, ioctl numbers) and stdlib-only clients for /dev/watch_queue, /dev/kue and /dev/ummunotify"`,
+    '# The version is @kchan/uapi\'s (setup.py reads ../package.json, or PKG-INFO in an sdist).',
+    'dynamic = ["version"]',
+    'requires-python = ">=3.8"',
+    'license = { text = "(GPL-2.0-only WITH Linux-syscall-note) OR MIT" }',
+    'dependencies = []',
+    'classifiers = ["Operating System :: POSIX :: Linux", "Programming Language :: Python :: 3"]',
+    '',
+    '[tool.setuptools]',
+    'packages = ["kchan_uapi"]',
+    '',
+  ].join('\n');
+}
+
+/** setup.py: the version and the _order helper (a plain shared object loaded with ctypes). */
+export function pySetup(model) {
+  return [
+    marker('#', model.file, 'py'),
+    `# SPDX-License-Identifier: ${SPDX}`,
+    '"""Build the kchan-uapi wheel: metadata is in pyproject.toml; this adds the version and',
+    'the _order helper (acquire/release loads and stores, called through ctypes by',
+    'kchan_uapi.client; it does not include Python.h and is never imported)."""',
+    '',
+    'import json',
+    'import os',
+    'import re',
+    '',
+    'from setuptools import Extension, setup',
+    '',
+    'HERE = os.path.dirname(os.path.abspath(__file__))',
+    '',
+    '',
+    'def version():',
+    '    package_json = os.path.join(HERE, "..", "package.json")',
+    '    if os.path.exists(package_json):',
+    '        with open(package_json, encoding="utf-8") as f:',
+    '            return json.load(f)["version"]',
+    '    with open(os.path.join(HERE, "PKG-INFO"), encoding="utf-8") as f:',
+    '        return re.search(r"^Version: (\\S+)$", f.read(), re.M).group(1)',
+    '',
+    '',
+    'setup(',
+    '    version=version(),',
+    '    ext_modules=[Extension("kchan_uapi._order", ["kchan_uapi/_order.c"], extra_compile_args=["-O2"])],',
+    ')',
+    '',
+  ].join('\n');
+}

@@ -104,6 +104,15 @@ export function rustLib(model) {
   out.push(...doc(`kchan protocol ${model.version}: ${oneLine(model.doc)}\n\nStructs are \`#[repr(C)]\` with the layouts of x86-64/arm64 Linux (size and offsets are asserted at compile time); ioctl request numbers use the generic \`_IOC\` encoding. Constants keep their C names.`, '', true));
   out.push('', '#![no_std]', '#![allow(non_upper_case_globals)]', '');
   for (const d of model.devices) out.push(`pub mod ${d.name};`);
+  out.push(
+    '',
+    '// The hand-written device clients (std, default feature `client`); the generated',
+    '// modules above stay no_std.',
+    '#[cfg(feature = "client")]',
+    'extern crate std;',
+    '#[cfg(feature = "client")]',
+    'pub mod client;',
+  );
   out.push('', `/// The protocol version of the spec these modules were generated from.`, `pub const PROTOCOL_VERSION: u32 = ${model.version};`, '');
   return out.join('\n');
 }
