@@ -23,16 +23,25 @@
  *   wq->lock (irq-safe spinlock) guards everything a post touches: the ring
  *     contents, head, last_tail, lost, error, the filter and the @removed
  *     flag of the queue's watches.
- * Posting is callable from any context: netdev and module notifiers run in
- * process context, kchan_watch_queue_post() may run in hard irq context
- * (except on PREEMPT_RT, where spinlock_t sleeps: see kapi/watch_queue.h).
+ * Posting is callable from any context but NMI: netdev and module notifiers
+ * run in process context, kchan_watch_queue_post() may run in hard irq
+ * context or with scheduler locks held (a sched tracepoint, a kprobe), except
+ * on PREEMPT_RT, where spinlock_t sleeps (see kapi/watch_queue.h). So a post
+ * never wakes a reader itself, which takes the waitqueue's and a runqueue's
+ * lock: it raises wq->wake_work, an irq_work (as kernel/bpf/ringbuf.c does),
+ * whose handler runs wake_up_all() from a clean hard-irq context, and only
+ * when a reader may be waiting (see kchan_wq_post_locked()). No wake-up is
+ * ever done under wq->lock, so wq->lock nests inside any lock a caller holds.
  * A post walks only the watches on its type, under rcu_read_lock(), and
  * holds one queue's lock (interrupts off) only while it writes that queue:
  * queues without a watch on the type are never visited, and no global lock
  * is held across queues. Lifetime for that walk: release() unlinks the
  * queue's watches; watches are freed with kfree_rcu() and the queue (ring
- * included) with call_rcu(), so a post that found a watch may still lock its
- * queue and write its ring.
+ * included) after a grace period (queue_rcu_work()), so a post that found a
+ * watch may still lock its queue, write its ring and raise its wake_work.
+ * The free work runs irq_work_sync() on wake_work before freeing: after the
+ * grace period no post can raise it again, and the sync waits for a handler
+ * still pending or running.
  *
  * Limits: WATCH_QUEUE_MAX_WATCHES per queue, and wq_max_user_watches (module
  * parameter) per user over all the queues it opened, which bounds the work
@@ -41,6 +50,7 @@
 #include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/hashtable.h>
+#include <linux/irq_work.h>
 #include <linux/kref.h>
 #include <linux/log2.h>
 #include <linux/miscdevice.h>
@@ -62,6 +72,7 @@
 #include <linux/uidgid.h>
 #include <linux/vmalloc.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <net/net_namespace.h>
 
 #include <kchan/watch_queue.h>
@@ -89,10 +100,11 @@ struct kchan_wq_filter {
 
 struct kchan_wq {
 	struct kref ref;
-	struct rcu_head rcu;		/* freed after posts that found it */
+	struct rcu_work free_work;	/* freed after posts that found it */
 	struct mutex mutex;		/* configuration ioctls and mmap */
 	spinlock_t lock;		/* see "Locking" above */
 	wait_queue_head_t waitq;
+	struct irq_work wake_work;	/* wakes waitq outside the post */
 	struct net *net;		/* netns of the opener, for NETDEV */
 	kuid_t uid;			/* opener's euid, charged for watches */
 
@@ -239,12 +251,18 @@ static void kchan_wq_unlink_watch(struct kchan_wq *wq,
 	kfree_rcu(w, rcu);
 }
 
-static void kchan_wq_free_rcu(struct rcu_head *rcu)
-{
-	struct kchan_wq *wq = container_of(rcu, struct kchan_wq, rcu);
+/* Frees queues after a grace period, in process context; drained at exit. */
+static struct workqueue_struct *kchan_wq_free_wq;
 
+static void kchan_wq_free_work(struct work_struct *work)
+{
+	struct kchan_wq *wq = container_of(to_rcu_work(work), struct kchan_wq,
+					   free_work);
+
+	/* No post can raise it any more (grace period): wait for a last run. */
+	irq_work_sync(&wq->wake_work);
 	kfree(wq->filter);
-	vfree(wq->ring);	/* in softirq context vfree() defers the work */
+	vfree(wq->ring);
 	put_net(wq->net);
 	kfree(wq);
 }
@@ -258,7 +276,8 @@ static void kchan_wq_free(struct kref *ref)
 	kchan_wq_uncharge(wq);
 	mutex_destroy(&wq->mutex);
 	/* A post that found one of its watches may still write the ring. */
-	call_rcu(&wq->rcu, kchan_wq_free_rcu);
+	INIT_RCU_WORK(&wq->free_work, kchan_wq_free_work);
+	queue_rcu_work(kchan_wq_free_wq, &wq->free_work);
 }
 
 /* Posting */
@@ -315,12 +334,30 @@ static void kchan_wq_write(struct kchan_wq *wq, u32 at,
 	memset(p + len, 0, (size_t)(slots - 1) * WATCH_QUEUE_SLOT_SIZE - len);
 }
 
+/* Hard-irq context, no lock of ours held: wake the poll()ers. */
+static void kchan_wq_wake_work(struct irq_work *work)
+{
+	struct kchan_wq *wq = container_of(work, struct kchan_wq, wake_work);
+
+	wake_up_all(&wq->waitq);
+}
+
+/*
+ * Wake the readers later, from wake_work: callable under wq->lock and under
+ * any lock of the poster's (irq_work_queue() takes no lock). Raising it
+ * while still pending is a no-op; the pending run wakes everyone.
+ */
+static void kchan_wq_wake(struct kchan_wq *wq)
+{
+	irq_work_queue(&wq->wake_work);
+}
+
 static void kchan_wq_set_error(struct kchan_wq *wq)
 {
 	lockdep_assert_held(&wq->lock);
 
 	WRITE_ONCE(wq->error, true);	/* read locklessly by poll() */
-	wake_up_all(&wq->waitq);
+	kchan_wq_wake(wq);
 }
 
 /*
@@ -406,11 +443,13 @@ static int kchan_wq_post_locked(struct kchan_wq *wq,
 	 * Wake-up handshake, kernel side: publish head, full barrier, read
 	 * tail. Pairs with the smp_mb() in kchan_wq_poll() after the reader
 	 * published tail and queued itself: either we see its tail (and wake
-	 * it), or it sees our head (and does not sleep).
+	 * it), or it sees our head (and does not sleep). The wake-up itself is
+	 * deferred to wake_work (see "Locking"), whose handler runs after this
+	 * point, so it sees the reader queued.
 	 */
 	smp_mb();
 	if (READ_ONCE(wq->meta->tail) == old_head)
-		wake_up(&wq->waitq);
+		kchan_wq_wake(wq);
 	return 0;
 }
 
@@ -572,6 +611,7 @@ static int kchan_wq_open(struct inode *inode, struct file *file)
 	mutex_init(&wq->mutex);
 	spin_lock_init(&wq->lock);
 	init_waitqueue_head(&wq->waitq);
+	init_irq_work(&wq->wake_work, kchan_wq_wake_work);
 	INIT_LIST_HEAD(&wq->watches);
 	wq->net = get_net(current->nsproxy->net_ns);
 	wq->uid = current_euid();
@@ -919,9 +959,12 @@ int kchan_watch_queue_init(void)
 
 	for (i = 0; i < WATCH_TYPE_NR; i++)
 		INIT_LIST_HEAD(&kchan_wq_watchers[i]);
+	kchan_wq_free_wq = alloc_workqueue("kchan_wq_free", WQ_UNBOUND, 0);
+	if (!kchan_wq_free_wq)
+		return -ENOMEM;
 	ret = register_netdevice_notifier(&kchan_wq_netdev_nb);
 	if (ret)
-		return ret;
+		goto err_wq;
 	ret = register_module_notifier(&kchan_wq_module_nb);
 	if (ret)
 		goto err_netdev;
@@ -934,6 +977,8 @@ err_module:
 	unregister_module_notifier(&kchan_wq_module_nb);
 err_netdev:
 	unregister_netdevice_notifier(&kchan_wq_netdev_nb);
+err_wq:
+	destroy_workqueue(kchan_wq_free_wq);
 	return ret;
 }
 
@@ -942,7 +987,12 @@ void kchan_watch_queue_exit(void)
 	misc_deregister(&kchan_wq_misc);
 	unregister_module_notifier(&kchan_wq_module_nb);
 	unregister_netdevice_notifier(&kchan_wq_netdev_nb);
-	/* Queues freed by the last close or munmap: wait for their call_rcu(). */
+	/*
+	 * Queues freed by the last close or munmap: rcu_barrier() waits for
+	 * the grace periods of queue_rcu_work(), which then queued the free
+	 * works; destroy_workqueue() drains them (each syncs its wake_work).
+	 */
 	rcu_barrier();
+	destroy_workqueue(kchan_wq_free_wq);
 	WARN_ON_ONCE(!hash_empty(kchan_wq_users));
 }

@@ -28,7 +28,12 @@
  * delays it.
  *
  * Context. "Any context but NMI" below holds for the usual preemption
- * models. On PREEMPT_RT, spinlock_t is a sleeping lock (and wake_up() takes
+ * models, and includes callers holding scheduler or runqueue locks (a sched
+ * tracepoint, a kprobe handler): kue never wakes a reader or queues work
+ * from these calls, it defers both through an irq_work. From such a caller
+ * pass a @gfp to kue_send_event() that does not wake kswapd either (that
+ * wake-up takes a runqueue lock), e.g. GFP_NOWAIT & ~__GFP_KSWAPD_RECLAIM.
+ * On PREEMPT_RT, spinlock_t is a sleeping lock (and wake_up() takes
  * one): there, call kue_send_event(), kue_recall_event() and
  * kue_delivered_event() only from task or threaded-irq context, never from
  * hard irq context (HRTIMER_MODE_*_HARD timers, IRQF_NO_THREAD handlers) or
@@ -78,7 +83,8 @@ typedef void (*kue_delivered_fn)(void *priv, u64 seq, int status);
  * @flags: 0, KUE_KFREE or KUE_NOCOPY
  * @delivered: optional callback (required with KUE_NOCOPY)
  * @priv: passed to @delivered
- * @gfp: allocation flags; GFP_ATOMIC from atomic context
+ * @gfp: allocation flags; GFP_ATOMIC from atomic context, without
+ *	 __GFP_KSWAPD_RECLAIM under scheduler locks (see "Context" above)
  *
  * Safe from any context but NMI (spinlock with interrupts disabled); on
  * PREEMPT_RT not from hard irq context (see "Context" above). If the
