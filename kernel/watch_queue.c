@@ -120,6 +120,7 @@ struct kchan_wq {
 	u32 head;			/* our own copy; never read back */
 	u32 last_tail;			/* last tail accepted from user */
 	u64 lost;			/* dropped since the last loss entry */
+	u32 lost_total;			/* dropped since sizing/reset: meta->lost */
 	bool error;			/* bogus tail seen: write nothing more */
 
 	struct list_head watches;	/* under ->mutex */
@@ -352,6 +353,35 @@ static void kchan_wq_wake(struct kchan_wq *wq)
 	irq_work_queue(&wq->wake_work);
 }
 
+/*
+ * Count one dropped notification: in-band through the next loss entry, and
+ * at once through meta->lost (contract "Overrun"). The release orders the
+ * count before any later head store, whose acquire by the reader then
+ * guarantees a load of lost at least as large as the loss entries it saw.
+ */
+static void kchan_wq_count_lost(struct kchan_wq *wq)
+{
+	lockdep_assert_held(&wq->lock);
+
+	wq->lost++;
+	if (wq->meta) {
+		wq->lost_total++;
+		smp_store_release(&wq->meta->lost, wq->lost_total);
+	}
+}
+
+/*
+ * Contract "Validation": @tail, read from the ring, is at most one ring
+ * behind @head and not behind the last tail accepted.
+ */
+static bool kchan_wq_tail_ok(const struct kchan_wq *wq, u32 head, u32 tail)
+{
+	lockdep_assert_held(&wq->lock);
+
+	return head - tail <= wq->nr_slots &&
+	       tail - wq->last_tail <= head - wq->last_tail;
+}
+
 static void kchan_wq_set_error(struct kchan_wq *wq)
 {
 	lockdep_assert_held(&wq->lock);
@@ -377,7 +407,8 @@ static int kchan_wq_post_locked(struct kchan_wq *wq,
 	if (wq->error)
 		return -EIO;
 	if (!wq->ring) {
-		wq->lost++;
+		/* Not reached: ADD_WATCH needs a sized ring. */
+		kchan_wq_count_lost(wq);
 		return -ENOSPC;
 	}
 
@@ -387,8 +418,7 @@ static int kchan_wq_post_locked(struct kchan_wq *wq,
 	 * overwrite them.
 	 */
 	tail = smp_load_acquire(&wq->meta->tail);
-	if (old_head - tail > wq->nr_slots ||
-	    tail - wq->last_tail > old_head - wq->last_tail) {
+	if (!kchan_wq_tail_ok(wq, old_head, tail)) {
 		kchan_wq_set_error(wq);
 		return -EIO;
 	}
@@ -402,7 +432,7 @@ static int kchan_wq_post_locked(struct kchan_wq *wq,
 			       WATCH_QUEUE_SLOT_SIZE, false);
 	kchan_wq_place(wq, &h, slots, false);
 	if (h - tail > wq->nr_slots) {
-		wq->lost++;
+		kchan_wq_count_lost(wq);
 		return -ENOSPC;
 	}
 
@@ -652,16 +682,30 @@ static __poll_t kchan_wq_poll(struct file *file, poll_table *wait)
 	 * or the poster sees the reader's tail and wakes it.
 	 */
 	smp_mb();
-	if (READ_ONCE(wq->error))
-		mask |= EPOLLERR;
 	/* Pairs with the release in kchan_wq_ioc_set_size(): meta is valid. */
 	if (smp_load_acquire(&wq->ring)) {
 		/* Pairs with the release of wq->head in kchan_wq_post_locked(). */
 		u32 head = smp_load_acquire(&wq->head);
 
-		if (READ_ONCE(wq->meta->tail) != head)
+		if (READ_ONCE(wq->meta->tail) != head) {
+			/*
+			 * Validate the tail as the next post would, so a bad
+			 * one gives EPOLLERR now rather than EPOLLIN until then.
+			 * Only checked, not accepted: posts still do that.
+			 */
+			if (!READ_ONCE(wq->error)) {
+				spin_lock_irq(&wq->lock);
+				if (!wq->error &&
+				    !kchan_wq_tail_ok(wq, wq->head,
+						      READ_ONCE(wq->meta->tail)))
+					kchan_wq_set_error(wq);
+				spin_unlock_irq(&wq->lock);
+			}
 			mask |= EPOLLIN | EPOLLRDNORM;
+		}
 	}
+	if (READ_ONCE(wq->error))
+		mask |= EPOLLERR;
 	return mask;
 }
 
@@ -717,9 +761,56 @@ out:
 
 /* Ioctls */
 
+/*
+ * (Re)write the meta entry of an empty ring and the producer state to
+ * match: all of it may have been scribbled on by user space.
+ */
+static void kchan_wq_init_ring(struct kchan_wq *wq)
+{
+	struct watch_queue_meta *meta = wq->meta;
+
+	lockdep_assert_held(&wq->lock);
+
+	meta->watch.type = WATCH_TYPE_META;
+	meta->watch.subtype = WATCH_META_SKIP_NOTIFICATION;
+	meta->watch.info = kchan_wq_info_length(WATCH_QUEUE_META_SLOTS);
+	WRITE_ONCE(meta->tail, WATCH_QUEUE_META_SLOTS);
+	meta->mask = wq->mask;
+	WRITE_ONCE(meta->lost, 0);
+	/* Contract step 1: the meta entry is written before head. */
+	smp_store_release(&meta->head, WATCH_QUEUE_META_SLOTS);
+	/* Pairs with the acquire in kchan_wq_poll(). */
+	smp_store_release(&wq->head, WATCH_QUEUE_META_SLOTS);
+	wq->last_tail = WATCH_QUEUE_META_SLOTS;
+	wq->lost = 0;
+	wq->lost_total = 0;
+}
+
+/*
+ * IOC_WATCH_QUEUE_RESET: empty the ring and leave the error state. The
+ * entries in the ring are discarded (the owner asked for it), not counted.
+ */
+static long kchan_wq_ioc_reset(struct kchan_wq *wq, unsigned long arg)
+{
+	int ret = 0;
+
+	if (arg)
+		return -EINVAL;
+	mutex_lock(&wq->mutex);
+	if (!wq->ring) {
+		ret = -ENODEV;
+	} else {
+		spin_lock_irq(&wq->lock);
+		kchan_wq_init_ring(wq);
+		WRITE_ONCE(wq->error, false);	/* read locklessly by poll() */
+		spin_unlock_irq(&wq->lock);
+	}
+	mutex_unlock(&wq->mutex);
+	return ret;
+}
+
 static long kchan_wq_ioc_set_size(struct kchan_wq *wq, unsigned long nr_pages)
 {
-	struct watch_queue_meta *meta;
 	size_t bytes;
 	void *ring;
 	int ret;
@@ -744,20 +835,11 @@ static long kchan_wq_ioc_set_size(struct kchan_wq *wq, unsigned long nr_pages)
 		goto out;
 	}
 
-	meta = ring;
-	meta->watch.type = WATCH_TYPE_META;
-	meta->watch.subtype = WATCH_META_SKIP_NOTIFICATION;
-	meta->watch.info = kchan_wq_info_length(WATCH_QUEUE_META_SLOTS);
-	meta->head = WATCH_QUEUE_META_SLOTS;
-	meta->tail = WATCH_QUEUE_META_SLOTS;
-	meta->mask = bytes / WATCH_QUEUE_SLOT_SIZE - 1;
-
 	spin_lock_irq(&wq->lock);
-	wq->meta = meta;
+	wq->meta = ring;
 	wq->nr_slots = bytes / WATCH_QUEUE_SLOT_SIZE;
 	wq->mask = wq->nr_slots - 1;
-	wq->head = WATCH_QUEUE_META_SLOTS;
-	wq->last_tail = WATCH_QUEUE_META_SLOTS;
+	kchan_wq_init_ring(wq);
 	/* Pairs with the acquire in kchan_wq_poll(): meta is set up. */
 	smp_store_release(&wq->ring, ring);
 	spin_unlock_irq(&wq->lock);
@@ -845,7 +927,10 @@ static long kchan_wq_ioc_add_watch(struct kchan_wq *wq, void __user *arg)
 	w->id = req.id;
 
 	mutex_lock(&wq->mutex);
-	if (kchan_wq_find_watch(wq, req.id)) {
+	if (!wq->ring) {
+		/* Every post before SET_SIZE would only be counted as lost. */
+		ret = -ENODEV;
+	} else if (kchan_wq_find_watch(wq, req.id)) {
 		ret = -EEXIST;
 	} else if (wq->nr_watches >= WATCH_QUEUE_MAX_WATCHES) {
 		ret = -ENOSPC;
@@ -916,6 +1001,8 @@ static long kchan_wq_ioctl(struct file *file, unsigned int cmd,
 		return kchan_wq_ioc_add_watch(wq, (void __user *)arg);
 	case IOC_WATCH_QUEUE_REMOVE_WATCH:
 		return kchan_wq_ioc_remove_watch(wq, (u32 __user *)arg);
+	case IOC_WATCH_QUEUE_RESET:
+		return kchan_wq_ioc_reset(wq, arg);
 	}
 	return -ENOTTY;
 }
@@ -928,7 +1015,7 @@ static long kchan_wq_ioctl(struct file *file, unsigned int cmd,
 static long kchan_wq_compat_ioctl(struct file *file, unsigned int cmd,
 				  unsigned long arg)
 {
-	if (cmd == IOC_WATCH_QUEUE_SET_SIZE)
+	if (cmd == IOC_WATCH_QUEUE_SET_SIZE || cmd == IOC_WATCH_QUEUE_RESET)
 		return kchan_wq_ioctl(file, cmd, arg);
 	return compat_ptr_ioctl(file, cmd, arg);
 }
