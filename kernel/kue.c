@@ -54,12 +54,12 @@
  *
  * Locking. kue.lock (spinlock, interrupts disabled: senders may run in any
  * context but NMI, scheduler locks held included, or on PREEMPT_RT, where
- * spinlock_t sleeps, any but hard irq; see kapi/kue.h) guards the lists, the counters, every reader's
- * cursor and loss counts and every message's @readers and @status. read()
- * copies to user space without it, holding a message reference;
- * kue_reader.read_lock serialises read() calls on one fd. Module: file
- * owner THIS_MODULE pins kchan while an fd is open; senders pin it through
- * their symbol use.
+ * spinlock_t sleeps, any but hard irq; see kapi/kue.h) guards the lists,
+ * the counters, every reader's cursor and loss counts and every message's
+ * @readers and @status. read() copies to user space without it, holding a
+ * message reference; kue_reader.read_lock serialises read() calls on one fd.
+ * Module: file owner THIS_MODULE pins kchan while an fd is open; senders pin
+ * it through their symbol use.
  *
  * Deferred wake-ups. A sender may hold a runqueue lock (a sched tracepoint)
  * or run in hard irq, so neither it nor anything under kue.lock calls

@@ -368,6 +368,7 @@ static void kchan_wq_count_lost(struct kchan_wq *wq)
 	wq->lost++;
 	if (wq->meta) {
 		wq->lost_total++;
+		/* Ordered before any later head store (see above). */
 		smp_store_release(&wq->meta->lost, wq->lost_total);
 	}
 }
