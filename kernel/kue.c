@@ -103,6 +103,7 @@
 #include <kchan/kue.h>
 
 #include "kapi/kue.h"
+#include "kapi/testing.h"
 #include "kchan.h"
 
 static unsigned long kue_limit_bytes = 1UL << 20;
@@ -667,6 +668,7 @@ void kue_recall_all(kue_delivered_fn delivered)
 }
 EXPORT_SYMBOL_GPL(kue_recall_all);
 
+#ifdef KCHAN_TESTING
 void kue_flush_delivered(void)
 {
 	might_sleep();
@@ -688,6 +690,7 @@ void kue_get_stats(struct kue_stats *stats)
 	spin_unlock_irqrestore(&kue.lock, flags);
 }
 EXPORT_SYMBOL_GPL(kue_get_stats);
+#endif /* KCHAN_TESTING */
 
 /* Device file ops */
 

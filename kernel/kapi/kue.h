@@ -134,33 +134,4 @@ bool kue_delivered_event(u64 seq);
  */
 void kue_recall_all(kue_delivered_fn delivered);
 
-/**
- * kue_flush_delivered - wait for the callbacks of retired messages
- *
- * Waits until every callback due for a message that already left the queue
- * (and, for KUE_NOCOPY, is not being copied by a read()) has run. Process
- * context only.
- */
-void kue_flush_delivered(void);
-
-/**
- * struct kue_stats - queue-wide counters, for tests and diagnostics
- * @queued_msgs: messages queued
- * @queued_bytes: payload bytes queued
- * @next_seq: sequence number of the next message
- * @readers: open readers
- * @freed: messages freed (after their callback) since the module loaded
- * @dropped: messages dropped by the memory bound since the module loaded
- */
-struct kue_stats {
-	u64 queued_msgs;
-	u64 queued_bytes;
-	u64 next_seq;
-	u64 readers;
-	u64 freed;
-	u64 dropped;
-};
-
-void kue_get_stats(struct kue_stats *stats);
-
 #endif /* _KCHAN_KAPI_KUE_H */
