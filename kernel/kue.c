@@ -53,13 +53,23 @@
  * up the callbacks of copied messages. All lists are under kue.lock.
  *
  * Locking. kue.lock (spinlock, interrupts disabled: senders may run in any
- * context but NMI, or on PREEMPT_RT, where spinlock_t sleeps, any but hard
- * irq; see kapi/kue.h) guards the lists, the counters, every reader's
- * cursor and loss counts and every message's @readers and @status. read()
- * copies to user space without it, holding a message reference;
- * kue_reader.read_lock serialises read() calls on one fd. Module: file
- * owner THIS_MODULE pins kchan while an fd is open; senders pin it through
- * their symbol use.
+ * context but NMI, scheduler locks held included, or on PREEMPT_RT, where
+ * spinlock_t sleeps, any but hard irq; see kapi/kue.h) guards the lists,
+ * the counters, every reader's cursor and loss counts and every message's
+ * @readers and @status. read() copies to user space without it, holding a
+ * message reference; kue_reader.read_lock serialises read() calls on one fd.
+ * Module: file owner THIS_MODULE pins kchan while an fd is open; senders pin
+ * it through their symbol use.
+ *
+ * Deferred wake-ups. A sender may hold a runqueue lock (a sched tracepoint)
+ * or run in hard irq, so neither it nor anything under kue.lock calls
+ * wake_up() or queue_work() (both may take a runqueue lock): they set a bit
+ * in kue.pending and raise kue.wake_work, an irq_work, whose handler wakes
+ * the readers (KUE_WAKE_READ), kue_recall_all() (KUE_WAKE_LIMBO) or queues
+ * the retire work (KUE_WAKE_RETIRE) from a clean hard-irq context. A send
+ * raises it only when a reader is waiting (waitqueue_active() under
+ * kue.lock: a waiter queues itself before it checks under kue.lock). Every
+ * flush of the retire work runs irq_work_sync() first.
  *
  * Access. Readers see every kernel message, so /dev/kue is root-only by
  * default: kue_mode (default 0600) is the device node's mode. kue_gid
@@ -71,6 +81,7 @@
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/fs.h>
+#include <linux/irq_work.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/llist.h>
@@ -92,6 +103,7 @@
 #include <kchan/kue.h>
 
 #include "kapi/kue.h"
+#include "kapi/testing.h"
 #include "kchan.h"
 
 static unsigned long kue_limit_bytes = 1UL << 20;
@@ -160,7 +172,43 @@ static struct kue_queue {
 	wait_queue_head_t read_wait;	/* readers waiting for messages */
 	wait_queue_head_t limbo_wait;	/* kue_recall_all() */
 	struct work_struct retire_work;
+	struct irq_work wake_work;	/* see "Deferred wake-ups" */
+	unsigned long pending;		/* KUE_WAKE_* bits for wake_work */
 } kue;
+
+#define KUE_WAKE_READ	0
+#define KUE_WAKE_LIMBO	1
+#define KUE_WAKE_RETIRE	2
+
+/* Hard-irq context, no kue lock held. */
+static void kue_wake_work(struct irq_work *work)
+{
+	if (test_and_clear_bit(KUE_WAKE_RETIRE, &kue.pending))
+		queue_work(system_unbound_wq, &kue.retire_work);
+	if (test_and_clear_bit(KUE_WAKE_READ, &kue.pending))
+		wake_up_interruptible_poll(&kue.read_wait, EPOLLIN | EPOLLRDNORM);
+	if (test_and_clear_bit(KUE_WAKE_LIMBO, &kue.pending))
+		wake_up_all(&kue.limbo_wait);
+}
+
+/*
+ * Have wake_work do @what: safe under kue.lock and any lock of the caller's.
+ * The bit is set before the irq_work is raised and cleared by the handler
+ * before it acts, so a request is never lost: either the handler already
+ * running sees the bit, or the raise queues another run.
+ */
+static void kue_defer(unsigned int what)
+{
+	set_bit(what, &kue.pending);
+	irq_work_queue(&kue.wake_work);
+}
+
+/* Wait for the retire work, including a run wake_work is about to queue. */
+static void kue_flush_retire(void)
+{
+	irq_work_sync(&kue.wake_work);
+	flush_work(&kue.retire_work);
+}
 
 /* Message lifetime */
 
@@ -173,11 +221,11 @@ static void kue_msg_free(struct kue_msg *msg)
 
 /*
  * The retire work (callbacks, frees) need not run on the CPU that queued
- * it: the unbound workqueue.
+ * it: the unbound workqueue, queued from wake_work.
  */
 static void kue_queue_retire_work(void)
 {
-	queue_work(system_unbound_wq, &kue.retire_work);
+	kue_defer(KUE_WAKE_RETIRE);
 }
 
 /*
@@ -205,7 +253,7 @@ static void kue_msg_release(struct kref *ref)
 	kue_retire(msg);
 	/* kue_recall_all() checks @limbo under kue.lock: no missed wake-up. */
 	if (waitqueue_active(&kue.limbo_wait))
-		wake_up_all(&kue.limbo_wait);
+		kue_defer(KUE_WAKE_LIMBO);
 }
 
 static void kue_msg_put(struct kue_msg *msg)
@@ -465,6 +513,7 @@ s64 kue_send_event(const void *payload, size_t size, unsigned int flags,
 	unsigned long irqflags, limit;
 	struct kue_msg *msg;
 	size_t alloc;
+	bool wake;
 	s64 seq;
 
 	if ((flags & ~KUE_SEND_FLAGS) ||
@@ -523,9 +572,15 @@ s64 kue_send_event(const void *payload, size_t size, unsigned int flags,
 	kue_make_room(size, limit);
 	msg->readers = kue.nr_readers;
 	kue_enqueue(msg);
+	/*
+	 * A waiter queues itself on read_wait, then checks for messages under
+	 * kue.lock: if it is not on read_wait yet, it will see this message.
+	 */
+	wake = waitqueue_active(&kue.read_wait);
 	spin_unlock_irqrestore(&kue.lock, irqflags);
 
-	wake_up_interruptible_poll(&kue.read_wait, EPOLLIN | EPOLLRDNORM);
+	if (wake)
+		kue_defer(KUE_WAKE_READ);
 	return seq;
 
 err_payload:
@@ -609,14 +664,15 @@ void kue_recall_all(kue_delivered_fn delivered)
 	 * them; those put them on @retire when done.
 	 */
 	wait_event(kue.limbo_wait, !kue_limbo_has(delivered));
-	flush_work(&kue.retire_work);
+	kue_flush_retire();
 }
 EXPORT_SYMBOL_GPL(kue_recall_all);
 
+#ifdef KCHAN_TESTING
 void kue_flush_delivered(void)
 {
 	might_sleep();
-	flush_work(&kue.retire_work);
+	kue_flush_retire();
 }
 EXPORT_SYMBOL_GPL(kue_flush_delivered);
 
@@ -634,6 +690,7 @@ void kue_get_stats(struct kue_stats *stats)
 	spin_unlock_irqrestore(&kue.lock, flags);
 }
 EXPORT_SYMBOL_GPL(kue_get_stats);
+#endif /* KCHAN_TESTING */
 
 /* Device file ops */
 
@@ -1148,6 +1205,7 @@ int kchan_kue_init(void)
 	init_waitqueue_head(&kue.read_wait);
 	init_waitqueue_head(&kue.limbo_wait);
 	INIT_WORK(&kue.retire_work, kue_retire_work);
+	init_irq_work(&kue.wake_work, kue_wake_work);
 
 	kue_misc.mode = kue_mode & 0666;
 	return misc_register(&kue_misc);
@@ -1160,7 +1218,7 @@ void kchan_kue_exit(void)
 	 * No fd is open (each pins the module) and no sender is left (each
 	 * pins it through its symbol references), so nothing is queued.
 	 */
-	flush_work(&kue.retire_work);
+	kue_flush_retire();
 	WARN_ON_ONCE(!list_empty(&kue.msgs) || !list_empty(&kue.limbo) ||
 		     !list_empty(&kue.retire) || !llist_empty(&kue.vfree));
 }

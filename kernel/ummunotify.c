@@ -109,7 +109,7 @@
 
 #include "compat.h"
 #include "kchan.h"
-#include "kapi/ummunotify.h"
+#include "kapi/testing.h"
 
 /* Events one read() takes per batch (bounds the kernel buffer). */
 #define UMMU_READ_BATCH		256
@@ -196,16 +196,18 @@ INTERVAL_TREE_DEFINE(struct ummu_region, it_node, u64, subtree_last,
 
 static struct kmem_cache *ummu_region_cache;
 
-/* Live objects, for leak checks by the test module. */
+/* Live objects, for leak checks by the test module (kapi/testing.h). */
 static atomic_long_t ummu_live_regions = ATOMIC_LONG_INIT(0);
 static atomic_long_t ummu_live_contexts = ATOMIC_LONG_INIT(0);
 
+#ifdef KCHAN_TESTING
 void kchan_ummunotify_stats(long *regions, long *contexts)
 {
 	*regions = atomic_long_read(&ummu_live_regions);
 	*contexts = atomic_long_read(&ummu_live_contexts);
 }
 EXPORT_SYMBOL_GPL(kchan_ummunotify_stats);
+#endif /* KCHAN_TESTING */
 
 static inline struct ummu_ctx *mn_to_ctx(struct mmu_notifier *mn)
 {

@@ -23,24 +23,35 @@
  *   wq->lock (irq-safe spinlock) guards everything a post touches: the ring
  *     contents, head, last_tail, lost, error, the filter and the @removed
  *     flag of the queue's watches.
- * Posting is callable from any context: netdev and module notifiers run in
- * process context, kchan_watch_queue_post() may run in hard irq context
- * (except on PREEMPT_RT, where spinlock_t sleeps: see kapi/watch_queue.h).
+ * Posting is callable from any context but NMI: netdev and module notifiers
+ * run in process context, kchan_watch_queue_post() may run in hard irq
+ * context or with scheduler locks held (a sched tracepoint, a kprobe), except
+ * on PREEMPT_RT, where spinlock_t sleeps (see kapi/watch_queue.h). So a post
+ * never wakes a reader itself, which takes the waitqueue's and a runqueue's
+ * lock: it raises wq->wake_work, an irq_work (as kernel/bpf/ringbuf.c does),
+ * whose handler runs wake_up_all() from a clean hard-irq context, and only
+ * when a reader may be waiting (see kchan_wq_post_locked()). No wake-up is
+ * ever done under wq->lock, so wq->lock nests inside any lock a caller holds.
  * A post walks only the watches on its type, under rcu_read_lock(), and
  * holds one queue's lock (interrupts off) only while it writes that queue:
  * queues without a watch on the type are never visited, and no global lock
  * is held across queues. Lifetime for that walk: release() unlinks the
  * queue's watches; watches are freed with kfree_rcu() and the queue (ring
- * included) with call_rcu(), so a post that found a watch may still lock its
- * queue and write its ring.
+ * included) after a grace period (queue_rcu_work()), so a post that found a
+ * watch may still lock its queue, write its ring and raise its wake_work.
+ * The free work runs irq_work_sync() on wake_work before freeing: after the
+ * grace period no post can raise it again, and the sync waits for a handler
+ * still pending or running.
  *
  * Limits: WATCH_QUEUE_MAX_WATCHES per queue, and wq_max_user_watches (module
  * parameter) per user over all the queues it opened, which bounds the work
  * any one user can add to every post.
  */
+#include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/hashtable.h>
+#include <linux/irq_work.h>
 #include <linux/kref.h>
 #include <linux/log2.h>
 #include <linux/miscdevice.h>
@@ -62,6 +73,7 @@
 #include <linux/uidgid.h>
 #include <linux/vmalloc.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <net/net_namespace.h>
 
 #include <kchan/watch_queue.h>
@@ -89,10 +101,11 @@ struct kchan_wq_filter {
 
 struct kchan_wq {
 	struct kref ref;
-	struct rcu_head rcu;		/* freed after posts that found it */
+	struct rcu_work free_work;	/* freed after posts that found it */
 	struct mutex mutex;		/* configuration ioctls and mmap */
 	spinlock_t lock;		/* see "Locking" above */
 	wait_queue_head_t waitq;
+	struct irq_work wake_work;	/* wakes waitq outside the post */
 	struct net *net;		/* netns of the opener, for NETDEV */
 	kuid_t uid;			/* opener's euid, charged for watches */
 
@@ -108,6 +121,7 @@ struct kchan_wq {
 	u32 head;			/* our own copy; never read back */
 	u32 last_tail;			/* last tail accepted from user */
 	u64 lost;			/* dropped since the last loss entry */
+	u32 lost_total;			/* dropped since sizing/reset: meta->lost */
 	bool error;			/* bogus tail seen: write nothing more */
 
 	struct list_head watches;	/* under ->mutex */
@@ -153,7 +167,8 @@ static int kchan_wq_charge(struct kchan_wq *wq, unsigned long pages)
 	unsigned long limit, cur, new;
 
 	wq->user = get_uid(current_user());
-	if (capable(CAP_IPC_LOCK))
+	/* An exemption, not a denial: see "capability rule" in README.md. */
+	if (ns_capable_noaudit(&init_user_ns, CAP_IPC_LOCK))
 		return 0;
 
 	limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
@@ -239,12 +254,18 @@ static void kchan_wq_unlink_watch(struct kchan_wq *wq,
 	kfree_rcu(w, rcu);
 }
 
-static void kchan_wq_free_rcu(struct rcu_head *rcu)
-{
-	struct kchan_wq *wq = container_of(rcu, struct kchan_wq, rcu);
+/* Frees queues after a grace period, in process context; drained at exit. */
+static struct workqueue_struct *kchan_wq_free_wq;
 
+static void kchan_wq_free_work(struct work_struct *work)
+{
+	struct kchan_wq *wq = container_of(to_rcu_work(work), struct kchan_wq,
+					   free_work);
+
+	/* No post can raise it any more (grace period): wait for a last run. */
+	irq_work_sync(&wq->wake_work);
 	kfree(wq->filter);
-	vfree(wq->ring);	/* in softirq context vfree() defers the work */
+	vfree(wq->ring);
 	put_net(wq->net);
 	kfree(wq);
 }
@@ -258,7 +279,8 @@ static void kchan_wq_free(struct kref *ref)
 	kchan_wq_uncharge(wq);
 	mutex_destroy(&wq->mutex);
 	/* A post that found one of its watches may still write the ring. */
-	call_rcu(&wq->rcu, kchan_wq_free_rcu);
+	INIT_RCU_WORK(&wq->free_work, kchan_wq_free_work);
+	queue_rcu_work(kchan_wq_free_wq, &wq->free_work);
 }
 
 /* Posting */
@@ -315,12 +337,60 @@ static void kchan_wq_write(struct kchan_wq *wq, u32 at,
 	memset(p + len, 0, (size_t)(slots - 1) * WATCH_QUEUE_SLOT_SIZE - len);
 }
 
+/* Hard-irq context, no lock of ours held: wake the poll()ers. */
+static void kchan_wq_wake_work(struct irq_work *work)
+{
+	struct kchan_wq *wq = container_of(work, struct kchan_wq, wake_work);
+
+	wake_up_all(&wq->waitq);
+}
+
+/*
+ * Wake the readers later, from wake_work: callable under wq->lock and under
+ * any lock of the poster's (irq_work_queue() takes no lock). Raising it
+ * while still pending is a no-op; the pending run wakes everyone.
+ */
+static void kchan_wq_wake(struct kchan_wq *wq)
+{
+	irq_work_queue(&wq->wake_work);
+}
+
+/*
+ * Count one dropped notification: in-band through the next loss entry, and
+ * at once through meta->lost (contract "Overrun"). The release orders the
+ * count before any later head store, whose acquire by the reader then
+ * guarantees a load of lost at least as large as the loss entries it saw.
+ */
+static void kchan_wq_count_lost(struct kchan_wq *wq)
+{
+	lockdep_assert_held(&wq->lock);
+
+	wq->lost++;
+	if (wq->meta) {
+		wq->lost_total++;
+		/* Ordered before any later head store (see above). */
+		smp_store_release(&wq->meta->lost, wq->lost_total);
+	}
+}
+
+/*
+ * Contract "Validation": @tail, read from the ring, is at most one ring
+ * behind @head and not behind the last tail accepted.
+ */
+static bool kchan_wq_tail_ok(const struct kchan_wq *wq, u32 head, u32 tail)
+{
+	lockdep_assert_held(&wq->lock);
+
+	return head - tail <= wq->nr_slots &&
+	       tail - wq->last_tail <= head - wq->last_tail;
+}
+
 static void kchan_wq_set_error(struct kchan_wq *wq)
 {
 	lockdep_assert_held(&wq->lock);
 
 	WRITE_ONCE(wq->error, true);	/* read locklessly by poll() */
-	wake_up_all(&wq->waitq);
+	kchan_wq_wake(wq);
 }
 
 /*
@@ -340,7 +410,8 @@ static int kchan_wq_post_locked(struct kchan_wq *wq,
 	if (wq->error)
 		return -EIO;
 	if (!wq->ring) {
-		wq->lost++;
+		/* Not reached: ADD_WATCH needs a sized ring. */
+		kchan_wq_count_lost(wq);
 		return -ENOSPC;
 	}
 
@@ -350,8 +421,7 @@ static int kchan_wq_post_locked(struct kchan_wq *wq,
 	 * overwrite them.
 	 */
 	tail = smp_load_acquire(&wq->meta->tail);
-	if (old_head - tail > wq->nr_slots ||
-	    tail - wq->last_tail > old_head - wq->last_tail) {
+	if (!kchan_wq_tail_ok(wq, old_head, tail)) {
 		kchan_wq_set_error(wq);
 		return -EIO;
 	}
@@ -365,7 +435,7 @@ static int kchan_wq_post_locked(struct kchan_wq *wq,
 			       WATCH_QUEUE_SLOT_SIZE, false);
 	kchan_wq_place(wq, &h, slots, false);
 	if (h - tail > wq->nr_slots) {
-		wq->lost++;
+		kchan_wq_count_lost(wq);
 		return -ENOSPC;
 	}
 
@@ -406,11 +476,13 @@ static int kchan_wq_post_locked(struct kchan_wq *wq,
 	 * Wake-up handshake, kernel side: publish head, full barrier, read
 	 * tail. Pairs with the smp_mb() in kchan_wq_poll() after the reader
 	 * published tail and queued itself: either we see its tail (and wake
-	 * it), or it sees our head (and does not sleep).
+	 * it), or it sees our head (and does not sleep). The wake-up itself is
+	 * deferred to wake_work (see "Locking"), whose handler runs after this
+	 * point, so it sees the reader queued.
 	 */
 	smp_mb();
 	if (READ_ONCE(wq->meta->tail) == old_head)
-		wake_up(&wq->waitq);
+		kchan_wq_wake(wq);
 	return 0;
 }
 
@@ -572,6 +644,7 @@ static int kchan_wq_open(struct inode *inode, struct file *file)
 	mutex_init(&wq->mutex);
 	spin_lock_init(&wq->lock);
 	init_waitqueue_head(&wq->waitq);
+	init_irq_work(&wq->wake_work, kchan_wq_wake_work);
 	INIT_LIST_HEAD(&wq->watches);
 	wq->net = get_net(current->nsproxy->net_ns);
 	wq->uid = current_euid();
@@ -612,16 +685,30 @@ static __poll_t kchan_wq_poll(struct file *file, poll_table *wait)
 	 * or the poster sees the reader's tail and wakes it.
 	 */
 	smp_mb();
-	if (READ_ONCE(wq->error))
-		mask |= EPOLLERR;
 	/* Pairs with the release in kchan_wq_ioc_set_size(): meta is valid. */
 	if (smp_load_acquire(&wq->ring)) {
 		/* Pairs with the release of wq->head in kchan_wq_post_locked(). */
 		u32 head = smp_load_acquire(&wq->head);
 
-		if (READ_ONCE(wq->meta->tail) != head)
+		if (READ_ONCE(wq->meta->tail) != head) {
+			/*
+			 * Validate the tail as the next post would, so a bad
+			 * one gives EPOLLERR now rather than EPOLLIN until then.
+			 * Only checked, not accepted: posts still do that.
+			 */
+			if (!READ_ONCE(wq->error)) {
+				spin_lock_irq(&wq->lock);
+				if (!wq->error &&
+				    !kchan_wq_tail_ok(wq, wq->head,
+						      READ_ONCE(wq->meta->tail)))
+					kchan_wq_set_error(wq);
+				spin_unlock_irq(&wq->lock);
+			}
 			mask |= EPOLLIN | EPOLLRDNORM;
+		}
 	}
+	if (READ_ONCE(wq->error))
+		mask |= EPOLLERR;
 	return mask;
 }
 
@@ -677,9 +764,56 @@ out:
 
 /* Ioctls */
 
+/*
+ * (Re)write the meta entry of an empty ring and the producer state to
+ * match: all of it may have been scribbled on by user space.
+ */
+static void kchan_wq_init_ring(struct kchan_wq *wq)
+{
+	struct watch_queue_meta *meta = wq->meta;
+
+	lockdep_assert_held(&wq->lock);
+
+	meta->watch.type = WATCH_TYPE_META;
+	meta->watch.subtype = WATCH_META_SKIP_NOTIFICATION;
+	meta->watch.info = kchan_wq_info_length(WATCH_QUEUE_META_SLOTS);
+	WRITE_ONCE(meta->tail, WATCH_QUEUE_META_SLOTS);
+	meta->mask = wq->mask;
+	WRITE_ONCE(meta->lost, 0);
+	/* Contract step 1: the meta entry is written before head. */
+	smp_store_release(&meta->head, WATCH_QUEUE_META_SLOTS);
+	/* Pairs with the acquire in kchan_wq_poll(). */
+	smp_store_release(&wq->head, WATCH_QUEUE_META_SLOTS);
+	wq->last_tail = WATCH_QUEUE_META_SLOTS;
+	wq->lost = 0;
+	wq->lost_total = 0;
+}
+
+/*
+ * IOC_WATCH_QUEUE_RESET: empty the ring and leave the error state. The
+ * entries in the ring are discarded (the owner asked for it), not counted.
+ */
+static long kchan_wq_ioc_reset(struct kchan_wq *wq, unsigned long arg)
+{
+	int ret = 0;
+
+	if (arg)
+		return -EINVAL;
+	mutex_lock(&wq->mutex);
+	if (!wq->ring) {
+		ret = -ENODEV;
+	} else {
+		spin_lock_irq(&wq->lock);
+		kchan_wq_init_ring(wq);
+		WRITE_ONCE(wq->error, false);	/* read locklessly by poll() */
+		spin_unlock_irq(&wq->lock);
+	}
+	mutex_unlock(&wq->mutex);
+	return ret;
+}
+
 static long kchan_wq_ioc_set_size(struct kchan_wq *wq, unsigned long nr_pages)
 {
-	struct watch_queue_meta *meta;
 	size_t bytes;
 	void *ring;
 	int ret;
@@ -704,20 +838,11 @@ static long kchan_wq_ioc_set_size(struct kchan_wq *wq, unsigned long nr_pages)
 		goto out;
 	}
 
-	meta = ring;
-	meta->watch.type = WATCH_TYPE_META;
-	meta->watch.subtype = WATCH_META_SKIP_NOTIFICATION;
-	meta->watch.info = kchan_wq_info_length(WATCH_QUEUE_META_SLOTS);
-	meta->head = WATCH_QUEUE_META_SLOTS;
-	meta->tail = WATCH_QUEUE_META_SLOTS;
-	meta->mask = bytes / WATCH_QUEUE_SLOT_SIZE - 1;
-
 	spin_lock_irq(&wq->lock);
-	wq->meta = meta;
+	wq->meta = ring;
 	wq->nr_slots = bytes / WATCH_QUEUE_SLOT_SIZE;
 	wq->mask = wq->nr_slots - 1;
-	wq->head = WATCH_QUEUE_META_SLOTS;
-	wq->last_tail = WATCH_QUEUE_META_SLOTS;
+	kchan_wq_init_ring(wq);
 	/* Pairs with the acquire in kchan_wq_poll(): meta is set up. */
 	smp_store_release(&wq->ring, ring);
 	spin_unlock_irq(&wq->lock);
@@ -805,7 +930,10 @@ static long kchan_wq_ioc_add_watch(struct kchan_wq *wq, void __user *arg)
 	w->id = req.id;
 
 	mutex_lock(&wq->mutex);
-	if (kchan_wq_find_watch(wq, req.id)) {
+	if (!wq->ring) {
+		/* Every post before SET_SIZE would only be counted as lost. */
+		ret = -ENODEV;
+	} else if (kchan_wq_find_watch(wq, req.id)) {
 		ret = -EEXIST;
 	} else if (wq->nr_watches >= WATCH_QUEUE_MAX_WATCHES) {
 		ret = -ENOSPC;
@@ -876,6 +1004,8 @@ static long kchan_wq_ioctl(struct file *file, unsigned int cmd,
 		return kchan_wq_ioc_add_watch(wq, (void __user *)arg);
 	case IOC_WATCH_QUEUE_REMOVE_WATCH:
 		return kchan_wq_ioc_remove_watch(wq, (u32 __user *)arg);
+	case IOC_WATCH_QUEUE_RESET:
+		return kchan_wq_ioc_reset(wq, arg);
 	}
 	return -ENOTTY;
 }
@@ -888,7 +1018,7 @@ static long kchan_wq_ioctl(struct file *file, unsigned int cmd,
 static long kchan_wq_compat_ioctl(struct file *file, unsigned int cmd,
 				  unsigned long arg)
 {
-	if (cmd == IOC_WATCH_QUEUE_SET_SIZE)
+	if (cmd == IOC_WATCH_QUEUE_SET_SIZE || cmd == IOC_WATCH_QUEUE_RESET)
 		return kchan_wq_ioctl(file, cmd, arg);
 	return compat_ptr_ioctl(file, cmd, arg);
 }
@@ -919,9 +1049,12 @@ int kchan_watch_queue_init(void)
 
 	for (i = 0; i < WATCH_TYPE_NR; i++)
 		INIT_LIST_HEAD(&kchan_wq_watchers[i]);
+	kchan_wq_free_wq = alloc_workqueue("kchan_wq_free", WQ_UNBOUND, 0);
+	if (!kchan_wq_free_wq)
+		return -ENOMEM;
 	ret = register_netdevice_notifier(&kchan_wq_netdev_nb);
 	if (ret)
-		return ret;
+		goto err_wq;
 	ret = register_module_notifier(&kchan_wq_module_nb);
 	if (ret)
 		goto err_netdev;
@@ -934,6 +1067,8 @@ err_module:
 	unregister_module_notifier(&kchan_wq_module_nb);
 err_netdev:
 	unregister_netdevice_notifier(&kchan_wq_netdev_nb);
+err_wq:
+	destroy_workqueue(kchan_wq_free_wq);
 	return ret;
 }
 
@@ -942,7 +1077,12 @@ void kchan_watch_queue_exit(void)
 	misc_deregister(&kchan_wq_misc);
 	unregister_module_notifier(&kchan_wq_module_nb);
 	unregister_netdevice_notifier(&kchan_wq_netdev_nb);
-	/* Queues freed by the last close or munmap: wait for their call_rcu(). */
+	/*
+	 * Queues freed by the last close or munmap: rcu_barrier() waits for
+	 * the grace periods of queue_rcu_work(), which then queued the free
+	 * works; destroy_workqueue() drains them (each syncs its wake_work).
+	 */
 	rcu_barrier();
+	destroy_workqueue(kchan_wq_free_wq);
 	WARN_ON_ONCE(!hash_empty(kchan_wq_users));
 }

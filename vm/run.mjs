@@ -118,6 +118,7 @@ async function prepare(k, opts) {
       label: 'kchan.ko + kchan_test.ko',
       subdirs: ['test'],
       logFile: join(dir, 'build.log'),
+      checkProduction: opts.kernelSrc === DEFAULT_SRC,
     });
     // kchan first: kchan_test uses its symbols.
     const ordered = Object.fromEntries(

@@ -28,7 +28,12 @@
  * delays it.
  *
  * Context. "Any context but NMI" below holds for the usual preemption
- * models. On PREEMPT_RT, spinlock_t is a sleeping lock (and wake_up() takes
+ * models, and includes callers holding scheduler or runqueue locks (a sched
+ * tracepoint, a kprobe handler): kue never wakes a reader or queues work
+ * from these calls, it defers both through an irq_work. From such a caller
+ * pass a @gfp to kue_send_event() that does not wake kswapd either (that
+ * wake-up takes a runqueue lock), e.g. GFP_NOWAIT & ~__GFP_KSWAPD_RECLAIM.
+ * On PREEMPT_RT, spinlock_t is a sleeping lock (and wake_up() takes
  * one): there, call kue_send_event(), kue_recall_event() and
  * kue_delivered_event() only from task or threaded-irq context, never from
  * hard irq context (HRTIMER_MODE_*_HARD timers, IRQF_NO_THREAD handlers) or
@@ -78,7 +83,8 @@ typedef void (*kue_delivered_fn)(void *priv, u64 seq, int status);
  * @flags: 0, KUE_KFREE or KUE_NOCOPY
  * @delivered: optional callback (required with KUE_NOCOPY)
  * @priv: passed to @delivered
- * @gfp: allocation flags; GFP_ATOMIC from atomic context
+ * @gfp: allocation flags; GFP_ATOMIC from atomic context, without
+ *	 __GFP_KSWAPD_RECLAIM under scheduler locks (see "Context" above)
  *
  * Safe from any context but NMI (spinlock with interrupts disabled); on
  * PREEMPT_RT not from hard irq context (see "Context" above). If the
@@ -127,34 +133,5 @@ bool kue_delivered_event(u64 seq);
  * exit, after the sender stopped sending.
  */
 void kue_recall_all(kue_delivered_fn delivered);
-
-/**
- * kue_flush_delivered - wait for the callbacks of retired messages
- *
- * Waits until every callback due for a message that already left the queue
- * (and, for KUE_NOCOPY, is not being copied by a read()) has run. Process
- * context only.
- */
-void kue_flush_delivered(void);
-
-/**
- * struct kue_stats - queue-wide counters, for tests and diagnostics
- * @queued_msgs: messages queued
- * @queued_bytes: payload bytes queued
- * @next_seq: sequence number of the next message
- * @readers: open readers
- * @freed: messages freed (after their callback) since the module loaded
- * @dropped: messages dropped by the memory bound since the module loaded
- */
-struct kue_stats {
-	u64 queued_msgs;
-	u64 queued_bytes;
-	u64 next_seq;
-	u64 readers;
-	u64 freed;
-	u64 dropped;
-};
-
-void kue_get_stats(struct kue_stats *stats);
 
 #endif /* _KCHAN_KAPI_KUE_H */

@@ -21,7 +21,10 @@
  * @len: payload bytes; the entry (header + payload rounded up to 8 bytes)
  *	 must fit WATCH_QUEUE_MAX_ENTRY_SLOTS slots
  *
- * Callable from any context, including hard interrupts; never sleeps.
+ * Callable from any context but NMI, including hard interrupts and callers
+ * holding scheduler or runqueue locks (a sched tracepoint, a kprobe
+ * handler); never sleeps, allocates nothing, and wakes the readers through
+ * an irq_work, never inline.
  * Except on PREEMPT_RT, where spinlock_t is a sleeping lock: there, call it
  * only from task or threaded-irq context, not from hard irq context
  * (HRTIMER_MODE_*_HARD timers, IRQF_NO_THREAD handlers) nor under a

@@ -10,9 +10,11 @@
 int kchan_test_wq_cmd(char *args);
 int kchan_test_kue_cmd(char *args);
 int kchan_test_ummu_cmd(char *args);
+int kchan_test_ctx_cmd(char *args);
 void kchan_test_wq_exit(void);
 void kchan_test_kue_exit(void);
 void kchan_test_ummu_exit(void);
+void kchan_test_ctx_exit(void);
 
 /* Set the status line that the next read() of /dev/kchan_test returns. */
 __printf(1, 2) void kchan_test_status(const char *fmt, ...);

@@ -4,7 +4,7 @@
  * kernel APIs, for the test suites (modelled on the kue seed's kue-test).
  *
  * /dev/kchan_test (root only) takes one text command per write(), e.g.
- *   "kue send 3 64"   or   "wq post 3 1 63 10"
+ *   "kue send 3 64"   or   "wq post 3 1 63 10"   or   "ctx start 1000"
  * The first word picks the device; the rest goes to that device's handler
  * in test_<dev>.c. write() returns the handler's error, if any. read()
  * returns the status line the last command left (counts, ids).
@@ -59,6 +59,8 @@ static ssize_t kchan_test_write(struct file *file, const char __user *ubuf,
 		ret = kchan_test_kue_cmd(args);
 	else if (!strcmp(dev, "ummu"))
 		ret = kchan_test_ummu_cmd(args);
+	else if (!strcmp(dev, "ctx"))
+		ret = kchan_test_ctx_cmd(args);
 	else
 		ret = -EINVAL;
 	mutex_unlock(&kchan_test_lock);
@@ -101,6 +103,7 @@ static int __init kchan_test_init(void)
 static void __exit kchan_test_exit(void)
 {
 	misc_deregister(&kchan_test_misc);
+	kchan_test_ctx_exit();
 	kchan_test_wq_exit();
 	kchan_test_kue_exit();
 	kchan_test_ummu_exit();

@@ -47,6 +47,7 @@
 #include <kchan/kue.h>
 
 #include "kapi/kue.h"
+#include "kapi/testing.h"
 #include "kchan_test.h"
 
 /* Messages per command: "send" (which reschedules) and "burst" (irqs off). */

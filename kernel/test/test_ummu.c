@@ -13,7 +13,7 @@
 #include <linux/string.h>
 
 #include "kchan_test.h"
-#include "kapi/ummunotify.h"
+#include "kapi/testing.h"
 
 static int ummu_cmd_stats(void)
 {

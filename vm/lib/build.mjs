@@ -52,16 +52,17 @@ function runMake(args, logLines) {
  * directories built against its Module.symvers) for kernel `k` in `buildDir`.
  * Returns the absolute paths of the .ko files, keyed by module name.
  */
-export function buildModules(k, { src, buildDir, label, subdirs = [], logFile }) {
+export function buildModules(k, { src, buildDir, label, subdirs = [], logFile, checkProduction = false }) {
   if (!existsSync(join(src, 'Kbuild')) && !existsSync(join(src, 'Makefile'))) {
     throw new HarnessError(`${src}: no Kbuild file`);
   }
   for (const sub of subdirs) {
     if (!existsSync(join(src, sub, 'Kbuild'))) throw new HarnessError(`${join(src, sub)}: no Kbuild file`);
   }
-  const flags = ['W=1'];
+  // Every module the harness builds is a test build (kernel/kapi/testing.h).
+  const flags = ['W=1', 'KCHAN_TESTING=y'];
   // k.key: the debug kernel's cache key (its kver stays "debug" across rebuilds).
-  const hash = hashTree(src, { kver: k.kver, ...(k.key ? { key: k.key } : {}), flags, subdirs, version: 1 });
+  const hash = hashTree(src, { kver: k.kver, ...(k.key ? { key: k.key } : {}), flags, subdirs, checkProduction, version: 2 });
   const stamp = `${buildDir}.stamp`;
   const collect = () => {
     const kos = {};
@@ -118,7 +119,59 @@ export function buildModules(k, { src, buildDir, label, subdirs = [], logFile })
       `${label} for ${k.kver}: ${warnings.length} build warning(s) with W=1 (full log: ${logFile}):\n${pretty(warnings.join('\n'))}`,
     );
   }
+  if (checkProduction) checkProductionExports(k, { src, buildDir: `${buildDir}-production`, logFile });
   writeFileSync(stamp, `${hash}\n`);
   log.info(`${label} for ${k.kver}: built in ${seconds(Date.now() - t0)}, no warnings`);
   return collect();
+}
+
+/** Exported symbol names of a Module.symvers (CRC, symbol, module, export, namespace). */
+function symversSymbols(file) {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split('\t')[1]);
+}
+
+/**
+ * Build the production kchan.ko of `src` (no KCHAN_TESTING) and fail if it
+ * exports a test hook: a function declared in kapi/testing.h. Also fail if
+ * the test build in `buildDir` does not export them, so the check cannot pass
+ * by parsing nothing.
+ */
+function checkProductionExports(k, { src, buildDir, logFile }) {
+  const header = readFileSync(join(src, 'kapi', 'testing.h'), 'utf8');
+  const hooks = [...header.matchAll(/^[a-z][\w ]*?\b(\w+)\([^;]*\);/gm)].map((m) => m[1]);
+  rmSync(buildDir, { recursive: true, force: true });
+  mkdirSync(buildDir, { recursive: true });
+  cpSync(src, buildDir, {
+    recursive: true,
+    filter: (p) => {
+      if (p === src) return true;
+      const rel = p.slice(src.length + 1);
+      if (rel.startsWith('test')) return false;
+      const name = p.split('/').pop();
+      return statSync(p).isDirectory() ? !IGNORED_DIRS.test(name) : !ARTIFACT.test(name);
+    },
+  });
+  const lines = [];
+  const ok = runMake([MAKE_JOBS, '-C', k.headers, `M=${buildDir}`, 'W=1', 'modules'], lines);
+  const output = lines.join('\n');
+  writeFileSync(logFile.replace(/\.log$/, '-production.log'), output);
+  const warnings = output.split('\n').filter((l) => /warning:/i.test(l));
+  if (!ok || warnings.length) {
+    throw new HarnessError(`production build of kchan.ko for ${k.kver} failed or warned:\n${output.split('\n').filter((l) => /error|warning:/i.test(l)).slice(0, 20).join('\n')}`);
+  }
+  const exported = new Set(symversSymbols(join(buildDir, 'Module.symvers')));
+  const tested = new Set(symversSymbols(join(buildDir.replace(/-production$/, ''), 'Module.symvers')));
+  const leaked = hooks.filter((h) => exported.has(h));
+  const missing = hooks.filter((h) => !tested.has(h));
+  if (!hooks.length || leaked.length || missing.length) {
+    throw new HarnessError(
+      `kchan.ko for ${k.kver}: kapi/testing.h declares [${hooks.join(', ')}]; ` +
+        `the production build exports [${leaked.join(', ')}] of them (want none), ` +
+        `the test build lacks [${missing.join(', ')}] (want none)`,
+    );
+  }
+  log.info(`kchan.ko for ${k.kver}: the production build exports none of the ${hooks.length} test hooks (${[...exported].length} symbols)`);
 }

@@ -36,6 +36,7 @@
 #include <kchan/watch_queue.h>
 
 #include "kapi/kue.h"
+#include "kapi/testing.h"
 #include "kapi/watch_queue.h"
 
 #define STRESS_MAGIC	0x6b636873	/* "shck" */

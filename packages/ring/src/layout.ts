@@ -19,6 +19,8 @@ export const HEAD_WORD = WatchQueueMetaLayout.fields.head.offset / 4;
 export const TAIL_WORD = WatchQueueMetaLayout.fields.tail.offset / 4;
 /** u32 index of meta->mask. */
 export const MASK_WORD = WatchQueueMetaLayout.fields.mask.offset / 4;
+/** u32 index of meta->lost (protocol version 2: notifications dropped, mod 2^32). */
+export const LOST_WORD = WatchQueueMetaLayout.fields.lost.offset / 4;
 /** u32 words per slot. */
 export const SLOT_WORDS = WATCH_QUEUE_SLOT_SIZE / 4;
 /** Smallest ring (slots) that can hold the meta entry, a padded maximal entry and the wrap. */

@@ -11,6 +11,7 @@ import {
 import { RingError } from './errors.js';
 import {
   HEAD_WORD,
+  LOST_WORD,
   ID_MASK,
   ID_SHIFT,
   LENGTH_MASK,
@@ -198,6 +199,20 @@ export class RingReader {
   /** Total notifications reported lost by loss entries seen so far. */
   get lost(): number {
     return this.lostTotal;
+  }
+  /**
+   * Notifications the kernel dropped that no loss entry seen so far
+   * reported: meta->lost (loaded with acquire) minus the loss entries seen,
+   * mod 2^32. Exact once the ring is drained (pending() === 0): the head
+   * acquire of the last batch orders every loss entry it saw after the
+   * counts they report. 0 normally; after an overrun with no later post it
+   * is the loss the next loss entry will report. Protocol version 2 (a
+   * version 1 kernel leaves the field 0: the difference then reads as
+   * negative and is clamped to 0).
+   */
+  checkLost(): number {
+    const d = (loadAcquire(this.words, LOST_WORD) - this.lostTotal) | 0;
+    return d > 0 ? d : 0;
   }
   /** Total entries handed to callbacks (loss entries included, skips excluded). */
   get consumed(): number {

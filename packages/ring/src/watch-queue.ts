@@ -3,6 +3,7 @@
 import {
   IOC_WATCH_QUEUE_ADD_WATCH,
   IOC_WATCH_QUEUE_REMOVE_WATCH,
+  IOC_WATCH_QUEUE_RESET,
   IOC_WATCH_QUEUE_SET_FILTER,
   IOC_WATCH_QUEUE_SET_SIZE,
   WATCH_QUEUE_DEVICE_PATH,
@@ -60,6 +61,8 @@ export class WatchQueue implements AsyncIterable<Notification> {
   /** A consume() batch is running: close() leaves the unmap to its end. */
   private consuming = false;
   private lostAtClose = 0;
+  /** Loss reported by the readers before the last reset(). */
+  private lostBefore = 0;
 
   constructor(options: WatchQueueOptions = {}) {
     this.fd = native.open(options.path ?? WATCH_QUEUE_DEVICE_PATH, native.O_RDWR | native.O_CLOEXEC);
@@ -88,7 +91,34 @@ export class WatchQueue implements AsyncIterable<Notification> {
 
   /** Notifications the kernel reported lost so far (sum of loss entries seen). */
   get lost(): number {
-    return this.closed ? this.lostAtClose : (this.ring?.lost ?? 0);
+    return this.closed ? this.lostAtClose : this.lostBefore + (this.ring?.lost ?? 0);
+  }
+
+  /**
+   * Notifications dropped that no loss entry has reported yet (see
+   * RingReader.checkLost): call after draining, e.g. when consume() returns
+   * 0, to learn of an overrun without waiting for the next post. 0 before
+   * setSize() or after close().
+   */
+  checkLost(): number {
+    if (this.closed || !this.ring) return 0;
+    return this.ring.checkLost();
+  }
+
+  /**
+   * IOC_WATCH_QUEUE_RESET: empty the ring and leave the error state (after a
+   * corrupt tail, an 'ERING_CORRUPT' RingError or EPOLLERR). Entries still
+   * in the ring are discarded, as is loss not yet reported; `lost` keeps
+   * what was reported so far. Not from inside a consume() callback.
+   */
+  reset(): void {
+    this.checkOpen();
+    if (this.consuming) throw new WatchQueueError('EBUSY', -16, 'ioctl', 'EBUSY: reset() from inside a consume() callback');
+    native.ioctl(this.fd, IOC_WATCH_QUEUE_RESET, 0);
+    if (this.mapping) {
+      this.lostBefore += this.ring?.lost ?? 0;
+      this.ring = new RingReader(this.mapping.buffer);
+    }
   }
 
   private checkOpen(syscall: string): void {
@@ -249,7 +279,7 @@ export class WatchQueue implements AsyncIterable<Notification> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.lostAtClose = this.ring?.lost ?? 0;
+    this.lostAtClose = this.lostBefore + (this.ring?.lost ?? 0);
     this.closing.abort();
     if (!this.consuming) this.release();
   }

@@ -12,6 +12,7 @@ import {
 import { RingError } from './errors.js';
 import {
   HEAD_WORD,
+  LOST_WORD,
   LENGTH_MASK,
   LENGTH_SHIFT,
   MASK_WORD,
@@ -42,6 +43,8 @@ export class RingWriter {
   private head: number;
   private lastTail: number;
   private lostCount = 0;
+  /** meta->lost: every drop, mod 2^32 (the kernel's lost_total). */
+  private lostTotal = 0;
   private failed = false;
 
   /**
@@ -66,6 +69,7 @@ export class RingWriter {
     }
     this.head = loadAcquire(this.words, HEAD_WORD);
     this.lastTail = loadAcquire(this.words, TAIL_WORD);
+    this.lostTotal = loadAcquire(this.words, LOST_WORD);
   }
 
   /** Notifications dropped and not yet reported by a loss entry. */
@@ -134,7 +138,12 @@ export class RingWriter {
     if (this.lostCount > 0) h = this.place(h, LOSS_SLOTS, false)[1];
     h = this.place(h, slots, false)[1];
     if (((h - tail) >>> 0) > this.size) {
-      if (countLoss) this.lostCount++;
+      if (countLoss) {
+        this.lostCount++;
+        // As kchan_wq_count_lost(): visible at once, before any later head.
+        this.lostTotal = (this.lostTotal + 1) >>> 0;
+        storeRelease(this.words, LOST_WORD, this.lostTotal);
+      }
       return 'lost';
     }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
 /* Do not edit: generated from packages/uapi/spec/kchan.yaml by packages/uapi/scripts/gen.mjs (mode: c-uapi) */
 /*
- * kchan ummunotify (/dev/ummunotify), protocol version 1.
+ * kchan ummunotify (/dev/ummunotify), protocol version 2.
  *
  * Address-range invalidation events (after Roland Dreier's 2009 ummunotify).
  * A process registers ranges of its own address space with a cookie; when

@@ -126,10 +126,15 @@ describe.skipIf(!inVm)('watch_queue in the kernel' + (inVm ? '' : ` (skipped: ${
       errnoOf(() => native.ioctl(fd, IOC_WATCH_QUEUE_ADD_WATCH, new Uint32Array([WATCH_TYPE_KAPI, id, 0, 0])));
     try {
       writeFileSync(param, '70\n');
-      const a = native.open('/dev/watch_queue', native.O_RDWR);
-      fds.push(a);
-      const b = native.open('/dev/watch_queue', native.O_RDWR);
-      fds.push(b);
+      // Watches need a sized ring (ENODEV before SET_SIZE).
+      const sized = (): number => {
+        const fd = native.open('/dev/watch_queue', native.O_RDWR);
+        fds.push(fd);
+        native.ioctl(fd, IOC_WATCH_QUEUE_SET_SIZE, 1);
+        return fd;
+      };
+      const a = sized();
+      const b = sized();
       for (let id = 0; id < 64; id++) expect(watch(a, id)).toBe('ok');
       for (let id = 0; id < 6; id++) expect(watch(b, id)).toBe('ok');
       expect(watch(b, 6)).toBe('ENOSPC'); // the user's 71st
@@ -139,8 +144,7 @@ describe.skipIf(!inVm)('watch_queue in the kernel' + (inVm ? '' : ` (skipped: ${
       native.close(fds.shift()!); // a: its 63 watches are uncharged
       for (let id = 7; id < 64; id++) expect(watch(b, id)).toBe('ok');
       writeFileSync(param, '0\n');
-      const c = native.open('/dev/watch_queue', native.O_RDWR);
-      fds.push(c);
+      const c = sized();
       expect(watch(c, 1)).toBe('ENOSPC');
     } finally {
       writeFileSync(param, `${saved}\n`);

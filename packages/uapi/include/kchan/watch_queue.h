@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
 /* Do not edit: generated from packages/uapi/spec/kchan.yaml by packages/uapi/scripts/gen.mjs (mode: c-uapi) */
 /*
- * kchan watch_queue (/dev/watch_queue), protocol version 1.
+ * kchan watch_queue (/dev/watch_queue), protocol version 2.
  *
  * A notification ring shared with user space (after David Howells' 2019
  * mmap'ed watch_queue). The ring is an array of 8-byte slots. Each entry
@@ -39,11 +39,12 @@
  *
  * The reader may publish tail once per batch.
  *
- * Validation. On every post the kernel checks the tail it reads: `head -
- * tail` must not exceed `mask + 1` and tail must not move backwards from the
- * last tail it accepted. Otherwise the queue enters the error state: nothing
- * more is written, poll() reports EPOLLERR, and the kernel never writes
- * outside the ring.
+ * Validation. On every post, and in poll() when tail != head, the kernel
+ * checks the tail it reads: `head - tail` must not exceed `mask + 1` and
+ * tail must not move backwards from the last tail it accepted. Otherwise the
+ * queue enters the error state: nothing more is written, poll() reports
+ * EPOLLERR (at once, not only after the next post), and the kernel never
+ * writes outside the ring, until IOC_WATCH_QUEUE_RESET.
  *
  * Sleeping and waking. The kernel wakes pollers only when a post makes an
  * empty ring non-empty. Both sides use a full barrier so that no wake-up is
@@ -58,7 +59,17 @@
  * Overrun. When an entry does not fit, it is dropped and counted. The next
  * post that fits is preceded by a loss entry (type META, subtype LOSS, flag
  * OVERRUN) carrying the exact number of notifications lost, and itself
- * carries WATCH_INFO_OVERRUN.
+ * carries WATCH_INFO_OVERRUN. The loss entries keep the loss in order with
+ * the entries; the meta entry's `lost` field makes it visible at once: the
+ * kernel adds every dropped notification to it (store-release, mod 2^32). A
+ * reader that drained the ring (read head with acquire, consumed up to it)
+ * then loads `lost` with acquire: its difference from the sum of the loss
+ * entries seen is the loss not yet reported in-band (the head acquire orders
+ * every loss entry seen after the `lost` updates it reports). Since protocol
+ * version 2.
+ *
+ * Reset. IOC_WATCH_QUEUE_RESET empties the ring and leaves the error state:
+ * the only way back from a bad tail short of a new fd.
  */
 
 /* Bytes in one ring slot. */
@@ -200,7 +211,9 @@ struct watch_notification {
  * @head: Producer index in slots; written by the kernel (release).
  * @tail: Consumer index in slots; written by the reader (release).
  * @mask: Number of slots minus one.
- * @reserved: Zero.
+ * @lost: Notifications dropped since SET_SIZE or RESET, mod 2^32; written by
+ * the kernel (release) when it drops one. Protocol version 2; was a zero
+ * reserved field.
  *
  * Size 24, alignment 4.
  */
@@ -209,7 +222,7 @@ struct watch_queue_meta {
 	__u32 head;
 	__u32 tail;
 	__u32 mask;
-	__u32 reserved;
+	__u32 lost;
 };
 
 /**
@@ -320,7 +333,8 @@ struct watch_notification_filter {
  * IOC_WATCH_QUEUE_ADD_WATCH: Watch a source under an id. EEXIST for an id in
  * use, EINVAL for a bad type, id or flags, ENOSPC past MAX_WATCHES or past
  * the per-user limit (module parameter kchan.wq_max_user_watches, default
- * 8192).
+ * 8192), ENODEV before SET_SIZE (a watch on an unsized ring would only count
+ * losses).
  */
 #define IOC_WATCH_QUEUE_ADD_WATCH	_IOW('W', 0x62, struct watch_queue_watch)
 /*
@@ -328,5 +342,14 @@ struct watch_notification_filter {
  * none) and post a META/REMOVAL entry.
  */
 #define IOC_WATCH_QUEUE_REMOVE_WATCH	_IOW('W', 0x63, __u32)
+/*
+ * IOC_WATCH_QUEUE_RESET: arg: u32 by value. Empty the ring and clear the
+ * error state: under the queue's lock, rewrite the meta entry (head = tail =
+ * WATCH_QUEUE_META_SLOTS, lost = 0) and forget any loss not yet reported.
+ * Entries in the ring are discarded, not counted as lost. For the ring's
+ * owner, with no read of the ring in progress (a reader must restart from
+ * the new tail). arg must be 0 (EINVAL). ENODEV before SET_SIZE.
+ */
+#define IOC_WATCH_QUEUE_RESET	_IO('W', 0x64)
 
 #endif /* _UAPI_KCHAN_WATCH_QUEUE_H */

@@ -1,6 +1,6 @@
 # Do not edit: generated from packages/uapi/spec/kchan.yaml by packages/uapi/scripts/gen.mjs (mode: py)
 # SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT
-"""kchan protocol 1 for Python (ctypes): Kernel event channels: a notification ring mmap'ed
+"""kchan protocol 2 for Python (ctypes): Kernel event channels: a notification ring mmap'ed
 into user space (watch_queue), address-range invalidation events (ummunotify), and a
 kernel-to-user message queue (kue).
 
@@ -14,4 +14,4 @@ from .watch_queue import *  # noqa: F401,F403
 from .ummunotify import *  # noqa: F401,F403
 from .kue import *  # noqa: F401,F403
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2

@@ -1,6 +1,6 @@
 // Do not edit: generated from packages/uapi/spec/kchan.yaml by packages/uapi/scripts/gen.mjs (mode: rust)
 // SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT
-//! kchan protocol 1: Kernel event channels: a notification ring mmap'ed into user space
+//! kchan protocol 2: Kernel event channels: a notification ring mmap'ed into user space
 //! (watch_queue), address-range invalidation events (ummunotify), and a kernel-to-user message
 //! queue (kue).
 //!
@@ -23,4 +23,4 @@ extern crate std;
 pub mod client;
 
 /// The protocol version of the spec these modules were generated from.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;

@@ -1,6 +1,6 @@
 // Do not edit: generated from packages/uapi/spec/kchan.yaml by packages/uapi/scripts/gen.mjs (mode: rust)
 // SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT
-//! kchan watch_queue (`/dev/watch_queue`), protocol version 1.
+//! kchan watch_queue (`/dev/watch_queue`), protocol version 2.
 //!
 //! A notification ring shared with user space (after David Howells' 2019 mmap'ed watch_queue). The
 //! ring is an array of 8-byte slots. Each entry starts with a one-slot `struct watch_notification`
@@ -27,10 +27,11 @@
 //!
 //! The reader may publish tail once per batch.
 //!
-//! Validation. On every post the kernel checks the tail it reads: `head - tail` must not exceed
-//! `mask + 1` and tail must not move backwards from the last tail it accepted. Otherwise the queue
-//! enters the error state: nothing more is written, poll() reports EPOLLERR, and the kernel never
-//! writes outside the ring.
+//! Validation. On every post, and in poll() when tail != head, the kernel checks the tail it reads:
+//! `head - tail` must not exceed `mask + 1` and tail must not move backwards from the last tail it
+//! accepted. Otherwise the queue enters the error state: nothing more is written, poll() reports
+//! EPOLLERR (at once, not only after the next post), and the kernel never writes outside the ring,
+//! until IOC_WATCH_QUEUE_RESET.
 //!
 //! Sleeping and waking. The kernel wakes pollers only when a post makes an empty ring non-empty.
 //! Both sides use a full barrier so that no wake-up is missed (the store-buffer pattern):
@@ -43,7 +44,15 @@
 //!
 //! Overrun. When an entry does not fit, it is dropped and counted. The next post that fits is
 //! preceded by a loss entry (type META, subtype LOSS, flag OVERRUN) carrying the exact number of
-//! notifications lost, and itself carries WATCH_INFO_OVERRUN.
+//! notifications lost, and itself carries WATCH_INFO_OVERRUN. The loss entries keep the loss in
+//! order with the entries; the meta entry's `lost` field makes it visible at once: the kernel adds
+//! every dropped notification to it (store-release, mod 2^32). A reader that drained the ring (read
+//! head with acquire, consumed up to it) then loads `lost` with acquire: its difference from the
+//! sum of the loss entries seen is the loss not yet reported in-band (the head acquire orders every
+//! loss entry seen after the `lost` updates it reports). Since protocol version 2.
+//!
+//! Reset. IOC_WATCH_QUEUE_RESET empties the ring and leaves the error state: the only way back from
+//! a bad tail short of a new fd.
 
 /// The device node.
 pub const WATCH_QUEUE_DEVICE_PATH: &str = "/dev/watch_queue";
@@ -204,8 +213,9 @@ pub struct WatchQueueMeta {
     pub tail: u32,
     /// Number of slots minus one.
     pub mask: u32,
-    /// Zero.
-    pub reserved: u32,
+    /// Notifications dropped since SET_SIZE or RESET, mod 2^32; written by the kernel (release)
+    /// when it drops one. Protocol version 2; was a zero reserved field.
+    pub lost: u32,
 }
 
 impl WatchQueueMeta {
@@ -215,7 +225,7 @@ impl WatchQueueMeta {
         head: 0,
         tail: 0,
         mask: 0,
-        reserved: 0,
+        lost: 0,
     };
 }
 
@@ -231,7 +241,7 @@ const _: () = assert!(core::mem::offset_of!(WatchQueueMeta, watch) == 0);
 const _: () = assert!(core::mem::offset_of!(WatchQueueMeta, head) == 8);
 const _: () = assert!(core::mem::offset_of!(WatchQueueMeta, tail) == 12);
 const _: () = assert!(core::mem::offset_of!(WatchQueueMeta, mask) == 16);
-const _: () = assert!(core::mem::offset_of!(WatchQueueMeta, reserved) == 20);
+const _: () = assert!(core::mem::offset_of!(WatchQueueMeta, lost) == 20);
 
 /// `struct watch_queue_loss_notification`: A META/LOSS entry. Carries WATCH_INFO_OVERRUN.
 ///
@@ -457,8 +467,15 @@ pub const IOC_WATCH_QUEUE_SET_SIZE: core::ffi::c_ulong = 0x5760;
 pub const IOC_WATCH_QUEUE_SET_FILTER: core::ffi::c_ulong = 0x5761;
 /// `_IOC(write, 'W', 0x62, 16)`: Watch a source under an id. EEXIST for an id in use, EINVAL for a
 /// bad type, id or flags, ENOSPC past MAX_WATCHES or past the per-user limit (module parameter
-/// kchan.wq_max_user_watches, default 8192).
+/// kchan.wq_max_user_watches, default 8192), ENODEV before SET_SIZE (a watch on an unsized ring
+/// would only count losses).
 pub const IOC_WATCH_QUEUE_ADD_WATCH: core::ffi::c_ulong = 0x4010_5762;
 /// `_IOC(write, 'W', 0x63, 4)`: Remove the watch with this id (ENOENT if none) and post a
 /// META/REMOVAL entry.
 pub const IOC_WATCH_QUEUE_REMOVE_WATCH: core::ffi::c_ulong = 0x4004_5763;
+/// `_IOC(none, 'W', 0x64, 0)`: Empty the ring and clear the error state: under the queue's lock,
+/// rewrite the meta entry (head = tail = WATCH_QUEUE_META_SLOTS, lost = 0) and forget any loss not
+/// yet reported. Entries in the ring are discarded, not counted as lost. For the ring's owner, with
+/// no read of the ring in progress (a reader must restart from the new tail). arg must be 0
+/// (EINVAL). ENODEV before SET_SIZE.
+pub const IOC_WATCH_QUEUE_RESET: core::ffi::c_ulong = 0x5764;

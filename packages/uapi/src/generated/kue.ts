@@ -1,6 +1,6 @@
 // Do not edit: generated from packages/uapi/spec/kchan.yaml by packages/uapi/scripts/gen.mjs (mode: ts)
 /**
- * kchan kue (/dev/kue), protocol version 1: A kernel-to-user message queue (after Inaky
+ * kchan kue (/dev/kue), protocol version 2: A kernel-to-user message queue (after Inaky
  * Perez-Gonzalez' 2003 kue). Kernel code sends messages; every open fd reads each message once,
  * whole, in order.
  */

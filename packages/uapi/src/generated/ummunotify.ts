@@ -1,6 +1,6 @@
 // Do not edit: generated from packages/uapi/spec/kchan.yaml by packages/uapi/scripts/gen.mjs (mode: ts)
 /**
- * kchan ummunotify (/dev/ummunotify), protocol version 1: Address-range invalidation events (after
+ * kchan ummunotify (/dev/ummunotify), protocol version 2: Address-range invalidation events (after
  * Roland Dreier's 2009 ummunotify). A process registers ranges of its own address space with a
  * cookie; when the kernel invalidates any part of a range (munmap, mremap, madvise(DONTNEED), page
  * migration, exit) the reader gets one INVAL event per affected region, and a 64-bit generation

@@ -1,6 +1,6 @@
 // Do not edit: generated from packages/uapi/spec/kchan.yaml by packages/uapi/scripts/gen.mjs (mode: ts)
 /**
- * kchan watch_queue (/dev/watch_queue), protocol version 1: A notification ring shared with user
+ * kchan watch_queue (/dev/watch_queue), protocol version 2: A notification ring shared with user
  * space (after David Howells' 2019 mmap'ed watch_queue). The ring is an array of 8-byte slots.
  * Each entry starts with a one-slot `struct watch_notification` header and takes 1 to 63 slots.
  * The first WATCH_QUEUE_META_SLOTS slots hold the meta entry with the ring's head, tail and mask;
@@ -15,7 +15,7 @@ import type { BitsLayout, IoctlLayout, StructLayout } from '../layout.js';
 export const WATCH_QUEUE_DEVICE_PATH = '/dev/watch_queue';
 
 /** The watch_queue contract (also in the C header and docs/protocol/watch_queue.md). */
-export const WATCH_QUEUE_CONTRACT = "Indices. `head` and `tail` are free-running u32 slot counts; slot\n`i` lives at byte offset `(i & mask) * 8` of the mapping. The ring is\nempty when head == tail, and `head - tail` (mod 2^32) never exceeds\n`mask + 1`.\n\nWho writes what. The kernel alone writes entries and `head`; the\nreader alone writes `tail`. The kernel never reads the mapped `head`\nor `mask` back: it keeps its own copy of head and the ring size.\n\nOrdering (liburing/perf style):\n1. Kernel: write the entry, then `smp_store_release(&meta->head, h)`.\n2. Reader: `h = load_acquire(&meta->head)` (pairs with 1), then read\n   entries in [tail, h).\n3. Reader: after it is done with the entries, `store_release(&meta->tail, t)`.\n4. Kernel: `t = smp_load_acquire(&meta->tail)` (pairs with 3) before\n   it reuses any slot below t.\nThe reader may publish tail once per batch.\n\nValidation. On every post the kernel checks the tail it reads:\n`head - tail` must not exceed `mask + 1` and tail must not move\nbackwards from the last tail it accepted. Otherwise the queue enters\nthe error state: nothing more is written, poll() reports EPOLLERR, and\nthe kernel never writes outside the ring.\n\nSleeping and waking. The kernel wakes pollers only when a post makes\nan empty ring non-empty. Both sides use a full barrier so that no\nwake-up is missed (the store-buffer pattern):\n- kernel: publish head; smp_mb(); read tail; wake if the ring was empty\n  before this post (tail == old head).\n- reader: publish tail; then poll(): the kernel adds the waiter,\n  smp_mb(), re-reads tail and compares it with head before sleeping.\nA reader must re-check head after arming its poll watcher.\n\nOverrun. When an entry does not fit, it is dropped and counted. The\nnext post that fits is preceded by a loss entry (type META, subtype\nLOSS, flag OVERRUN) carrying the exact number of notifications lost,\nand itself carries WATCH_INFO_OVERRUN.";
+export const WATCH_QUEUE_CONTRACT = "Indices. `head` and `tail` are free-running u32 slot counts; slot\n`i` lives at byte offset `(i & mask) * 8` of the mapping. The ring is\nempty when head == tail, and `head - tail` (mod 2^32) never exceeds\n`mask + 1`.\n\nWho writes what. The kernel alone writes entries and `head`; the\nreader alone writes `tail`. The kernel never reads the mapped `head`\nor `mask` back: it keeps its own copy of head and the ring size.\n\nOrdering (liburing/perf style):\n1. Kernel: write the entry, then `smp_store_release(&meta->head, h)`.\n2. Reader: `h = load_acquire(&meta->head)` (pairs with 1), then read\n   entries in [tail, h).\n3. Reader: after it is done with the entries, `store_release(&meta->tail, t)`.\n4. Kernel: `t = smp_load_acquire(&meta->tail)` (pairs with 3) before\n   it reuses any slot below t.\nThe reader may publish tail once per batch.\n\nValidation. On every post, and in poll() when tail != head, the\nkernel checks the tail it reads: `head - tail` must not exceed\n`mask + 1` and tail must not move backwards from the last tail it\naccepted. Otherwise the queue enters the error state: nothing more is\nwritten, poll() reports EPOLLERR (at once, not only after the next\npost), and the kernel never writes outside the ring, until\nIOC_WATCH_QUEUE_RESET.\n\nSleeping and waking. The kernel wakes pollers only when a post makes\nan empty ring non-empty. Both sides use a full barrier so that no\nwake-up is missed (the store-buffer pattern):\n- kernel: publish head; smp_mb(); read tail; wake if the ring was empty\n  before this post (tail == old head).\n- reader: publish tail; then poll(): the kernel adds the waiter,\n  smp_mb(), re-reads tail and compares it with head before sleeping.\nA reader must re-check head after arming its poll watcher.\n\nOverrun. When an entry does not fit, it is dropped and counted. The\nnext post that fits is preceded by a loss entry (type META, subtype\nLOSS, flag OVERRUN) carrying the exact number of notifications lost,\nand itself carries WATCH_INFO_OVERRUN. The loss entries keep the\nloss in order with the entries; the meta entry's `lost` field makes it\nvisible at once: the kernel adds every dropped notification to it\n(store-release, mod 2^32). A reader that drained the ring (read head\nwith acquire, consumed up to it) then loads `lost` with acquire: its\ndifference from the sum of the loss entries seen is the loss not yet\nreported in-band (the head acquire orders every loss entry seen after\nthe `lost` updates it reports). Since protocol version 2.\n\nReset. IOC_WATCH_QUEUE_RESET empties the ring and leaves the error\nstate: the only way back from a bad tail short of a new fd.";
 
 /** Bytes in one ring slot. */
 export const WATCH_QUEUE_SLOT_SIZE = 8;
@@ -238,8 +238,11 @@ export interface WatchQueueMeta {
   tail: number;
   /** Number of slots minus one. */
   mask: number;
-  /** Zero. */
-  reserved: number;
+  /**
+   * Notifications dropped since SET_SIZE or RESET, mod 2^32; written by the kernel (release) when
+   * it drops one. Protocol version 2; was a zero reserved field.
+   */
+  lost: number;
 }
 
 /** Input of encodeWatchQueueMeta: like WatchQueueMeta, with reserved fields optional (default 0). */
@@ -252,8 +255,11 @@ export interface WatchQueueMetaInit {
   tail: number;
   /** Number of slots minus one. */
   mask: number;
-  /** Zero. */
-  reserved?: number;
+  /**
+   * Notifications dropped since SET_SIZE or RESET, mod 2^32; written by the kernel (release) when
+   * it drops one. Protocol version 2; was a zero reserved field.
+   */
+  lost: number;
 }
 
 /** Layout of struct watch_queue_meta (size 24, alignment 4). */
@@ -266,7 +272,7 @@ export const WatchQueueMetaLayout = {
     head: { offset: 8, size: 4, type: 'u32' },
     tail: { offset: 12, size: 4, type: 'u32' },
     mask: { offset: 16, size: 4, type: 'u32' },
-    reserved: { offset: 20, size: 4, type: 'u32' },
+    lost: { offset: 20, size: 4, type: 'u32' },
   },
 } as const satisfies StructLayout;
 
@@ -291,11 +297,11 @@ export function watchQueueMetaMask(view: DataView, offset: number): number {
 export function setWatchQueueMetaMask(view: DataView, offset: number, value: number): void {
   view.setUint32(offset + 16, value, true);
 }
-/** struct watch_queue_meta.reserved (u32 at offset 20); no allocation. */
-export function watchQueueMetaReserved(view: DataView, offset: number): number {
+/** struct watch_queue_meta.lost (u32 at offset 20); no allocation. */
+export function watchQueueMetaLost(view: DataView, offset: number): number {
   return view.getUint32(offset + 20, true);
 }
-export function setWatchQueueMetaReserved(view: DataView, offset: number, value: number): void {
+export function setWatchQueueMetaLost(view: DataView, offset: number, value: number): void {
   view.setUint32(offset + 20, value, true);
 }
 
@@ -306,7 +312,7 @@ export function decodeWatchQueueMeta(view: DataView, offset: number): WatchQueue
     head: watchQueueMetaHead(view, offset),
     tail: watchQueueMetaTail(view, offset),
     mask: watchQueueMetaMask(view, offset),
-    reserved: watchQueueMetaReserved(view, offset),
+    lost: watchQueueMetaLost(view, offset),
   };
 }
 
@@ -319,7 +325,7 @@ export function encodeWatchQueueMeta(view: DataView, offset: number, value: Watc
   view.setUint32(offset + 8, value.head, true);
   view.setUint32(offset + 12, value.tail, true);
   view.setUint32(offset + 16, value.mask, true);
-  view.setUint32(offset + 20, value.reserved ?? 0, true);
+  view.setUint32(offset + 20, value.lost, true);
   return 24;
 }
 
@@ -793,7 +799,8 @@ export const IOC_WATCH_QUEUE_SET_FILTER = 0x5761;
 /**
  * IOC_WATCH_QUEUE_ADD_WATCH = _IOC(write, 'W', 0x62, 16): Watch a source under an id. EEXIST for
  * an id in use, EINVAL for a bad type, id or flags, ENOSPC past MAX_WATCHES or past the per-user
- * limit (module parameter kchan.wq_max_user_watches, default 8192).
+ * limit (module parameter kchan.wq_max_user_watches, default 8192), ENODEV before SET_SIZE (a
+ * watch on an unsized ring would only count losses).
  */
 export const IOC_WATCH_QUEUE_ADD_WATCH = 0x40105762;
 /**
@@ -801,6 +808,14 @@ export const IOC_WATCH_QUEUE_ADD_WATCH = 0x40105762;
  * if none) and post a META/REMOVAL entry.
  */
 export const IOC_WATCH_QUEUE_REMOVE_WATCH = 0x40045763;
+/**
+ * IOC_WATCH_QUEUE_RESET = _IOC(none, 'W', 0x64, 0): Empty the ring and clear the error state:
+ * under the queue's lock, rewrite the meta entry (head = tail = WATCH_QUEUE_META_SLOTS, lost = 0)
+ * and forget any loss not yet reported. Entries in the ring are discarded, not counted as lost.
+ * For the ring's owner, with no read of the ring in progress (a reader must restart from the new
+ * tail). arg must be 0 (EINVAL). ENODEV before SET_SIZE.
+ */
+export const IOC_WATCH_QUEUE_RESET = 0x5764;
 
 /** Every ioctl of /dev/watch_queue, by C name. */
 export const WatchQueueIoctls = {
@@ -808,6 +823,7 @@ export const WatchQueueIoctls = {
   IOC_WATCH_QUEUE_SET_FILTER: { request: 0x5761, dir: 'none', type: 0x57, nr: 0x61, size: 0, argKind: 'pointer', arg: 'watch_notification_filter' },
   IOC_WATCH_QUEUE_ADD_WATCH: { request: 0x40105762, dir: 'write', type: 0x57, nr: 0x62, size: 16, argKind: 'struct', arg: 'watch_queue_watch' },
   IOC_WATCH_QUEUE_REMOVE_WATCH: { request: 0x40045763, dir: 'write', type: 0x57, nr: 0x63, size: 4, argKind: 'struct', arg: 'u32' },
+  IOC_WATCH_QUEUE_RESET: { request: 0x5764, dir: 'none', type: 0x57, nr: 0x64, size: 0, argKind: 'value', arg: 'u32' },
 } as const satisfies Readonly<Record<string, IoctlLayout>>;
 
 /** Every struct layout of /dev/watch_queue, by C name. */

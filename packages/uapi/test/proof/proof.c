@@ -55,7 +55,7 @@ int main(void)
 	FIELD(watch_queue_meta, head);
 	FIELD(watch_queue_meta, tail);
 	FIELD(watch_queue_meta, mask);
-	FIELD(watch_queue_meta, reserved);
+	FIELD(watch_queue_meta, lost);
 	SIZE(watch_queue_loss_notification);
 	FIELD(watch_queue_loss_notification, watch);
 	FIELD(watch_queue_loss_notification, lost);
@@ -130,6 +130,7 @@ int main(void)
 	CONST(IOC_WATCH_QUEUE_SET_FILTER);
 	CONST(IOC_WATCH_QUEUE_ADD_WATCH);
 	CONST(IOC_WATCH_QUEUE_REMOVE_WATCH);
+	CONST(IOC_WATCH_QUEUE_RESET);
 	/* ummunotify */
 	SIZE(ummunotify_event);
 	FIELD(ummunotify_event, type);

@@ -45,7 +45,7 @@ def main():
     field("watch_queue_meta", watch_queue.WatchQueueMeta, "head")
     field("watch_queue_meta", watch_queue.WatchQueueMeta, "tail")
     field("watch_queue_meta", watch_queue.WatchQueueMeta, "mask")
-    field("watch_queue_meta", watch_queue.WatchQueueMeta, "reserved")
+    field("watch_queue_meta", watch_queue.WatchQueueMeta, "lost")
     struct("watch_queue_loss_notification", watch_queue.WatchQueueLossNotification)
     field("watch_queue_loss_notification", watch_queue.WatchQueueLossNotification, "watch")
     field("watch_queue_loss_notification", watch_queue.WatchQueueLossNotification, "lost")
@@ -120,6 +120,7 @@ def main():
     const(watch_queue, "IOC_WATCH_QUEUE_SET_FILTER")
     const(watch_queue, "IOC_WATCH_QUEUE_ADD_WATCH")
     const(watch_queue, "IOC_WATCH_QUEUE_REMOVE_WATCH")
+    const(watch_queue, "IOC_WATCH_QUEUE_RESET")
     struct("ummunotify_event", ummunotify.UmmunotifyEvent)
     field("ummunotify_event", ummunotify.UmmunotifyEvent, "type")
     field("ummunotify_event", ummunotify.UmmunotifyEvent, "flags")
@@ -171,7 +172,7 @@ def main():
     const(kue, "KUE_MSG_FLAG_LOST__SHIFT")
     const(kue, "KUE_IOC_INFO")
     # The package re-exports every module.
-    assert kchan_uapi.PROTOCOL_VERSION == 1
+    assert kchan_uapi.PROTOCOL_VERSION == 2
 
 
 if __name__ == "__main__":

@@ -45,8 +45,8 @@ fn main() {
         println!("fsize watch_queue_meta.tail {}", size_of_val(&WatchQueueMeta::ZERO.tail));
         println!("offset watch_queue_meta.mask {}", offset_of!(WatchQueueMeta, mask));
         println!("fsize watch_queue_meta.mask {}", size_of_val(&WatchQueueMeta::ZERO.mask));
-        println!("offset watch_queue_meta.reserved {}", offset_of!(WatchQueueMeta, reserved));
-        println!("fsize watch_queue_meta.reserved {}", size_of_val(&WatchQueueMeta::ZERO.reserved));
+        println!("offset watch_queue_meta.lost {}", offset_of!(WatchQueueMeta, lost));
+        println!("fsize watch_queue_meta.lost {}", size_of_val(&WatchQueueMeta::ZERO.lost));
         println!("size watch_queue_loss_notification {}", size_of::<WatchQueueLossNotification>());
         println!("align watch_queue_loss_notification {}", align_of::<WatchQueueLossNotification>());
         println!("offset watch_queue_loss_notification.watch {}", offset_of!(WatchQueueLossNotification, watch));
@@ -145,6 +145,7 @@ fn main() {
         println!("const IOC_WATCH_QUEUE_SET_FILTER {}", IOC_WATCH_QUEUE_SET_FILTER as u64);
         println!("const IOC_WATCH_QUEUE_ADD_WATCH {}", IOC_WATCH_QUEUE_ADD_WATCH as u64);
         println!("const IOC_WATCH_QUEUE_REMOVE_WATCH {}", IOC_WATCH_QUEUE_REMOVE_WATCH as u64);
+        println!("const IOC_WATCH_QUEUE_RESET {}", IOC_WATCH_QUEUE_RESET as u64);
     }
     {
         use kchan_uapi::ummunotify::*;
@@ -234,5 +235,5 @@ fn main() {
         println!("const KUE_MSG_FLAG_LOST__SHIFT {}", KUE_MSG_FLAG_LOST__SHIFT as u64);
         println!("const KUE_IOC_INFO {}", KUE_IOC_INFO as u64);
     }
-    assert_eq!(kchan_uapi::PROTOCOL_VERSION, 1);
+    assert_eq!(kchan_uapi::PROTOCOL_VERSION, 2);
 }
