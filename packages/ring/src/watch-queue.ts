@@ -112,7 +112,7 @@ export class WatchQueue implements AsyncIterable<Notification> {
    * what was reported so far. Not from inside a consume() callback.
    */
   reset(): void {
-    this.checkOpen();
+    this.checkOpen('ioctl');
     if (this.consuming) throw new WatchQueueError('EBUSY', -16, 'ioctl', 'EBUSY: reset() from inside a consume() callback');
     native.ioctl(this.fd, IOC_WATCH_QUEUE_RESET, 0);
     if (this.mapping) {
