@@ -8,10 +8,10 @@
         "src/args.cc",
         "src/fd.cc",
         "src/mmap.cc",
-        "src/poller.cc",
-        "src/testing.cc"
+        "src/poller.cc"
       ],
       "include_dirs": [
+        "src/compat",
         "<!(node -p \"require('node-addon-api').include_dir\")"
       ],
       "defines": [

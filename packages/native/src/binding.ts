@@ -34,14 +34,6 @@ export interface NativePoller {
   hasRef(): boolean;
 }
 
-/** @internal Test-only producer thread (see testing.cc). */
-export interface NativeProducer {
-  readonly produced: number;
-  readonly fullSpins: number;
-  join(): number;
-  stop(): number;
-}
-
 /** @internal */
 export interface NativeConstants {
   readonly [name: string]: number;
@@ -63,9 +55,7 @@ export interface NativeAddon {
   Poller: new (fd: number, callback: (this: NativePoller, err: KchanError | null, revents: number) => void) => NativePoller;
   constants: NativeConstants;
   _setForceNoExternal(on: boolean): void;
-  _testing: {
-    startProducer(mapping: NativeMappingHandle, slots: number, count: number, delayMs?: number): NativeProducer;
-  };
+
 }
 
 /** Absolute path of the package root (holds package.json, build/, prebuilds/). */
