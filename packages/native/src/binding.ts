@@ -113,8 +113,10 @@ function versionBelow(v: string, floor: string): boolean {
 let loaded: NativeAddon | undefined;
 
 /**
- * @internal Loads the addon on first use. `KCHAN_NATIVE_SIMULATE_PLATFORM`
- * (e.g. `darwin-arm64`; a test hook) makes it behave as on that platform.
+ * @internal Loads the addon on first use. Test hooks:
+ * `KCHAN_NATIVE_SIMULATE_PLATFORM` (e.g. `darwin-arm64`) makes it behave as
+ * on that platform; `KCHAN_NATIVE_ADDON_DIR` loads from another package
+ * directory (pnpm test:arm64 points it at the unpacked release tarball).
  */
 export function loadAddon(): NativeAddon {
   if (loaded) return loaded;
@@ -124,7 +126,7 @@ export function loadAddon(): NativeAddon {
   if (simulated) throw new UnsupportedPlatformError(platform, arch, libc, 'KCHAN_NATIVE_SIMULATE_PLATFORM is set');
   const glibc = /^glibc (.*)$/.exec(libc)?.[1];
   try {
-    loaded = (require('node-gyp-build') as (dir: string) => unknown)(packageRoot) as NativeAddon;
+    loaded = (require('node-gyp-build') as (dir: string) => unknown)(process.env.KCHAN_NATIVE_ADDON_DIR || packageRoot) as NativeAddon;
   } catch (err) {
     let why = `loading it failed (${err instanceof Error ? err.message : String(err)})`;
     if (!SUPPORTED_PLATFORMS.includes(`${platform}-${arch}`)) why = 'no prebuilt addon for it and none built from source';
