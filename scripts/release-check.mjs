@@ -125,6 +125,8 @@ for (const { dir, pkg } of packages) {
 
   const manifest = JSON.parse(run('tar', ['-xzOf', tgz, 'package/package.json']));
   const lifecycle = ['preinstall', 'install', 'postinstall'].filter((s) => manifest.scripts?.[s]);
+  // npm runs an implicit `node-gyp rebuild` for a package with binding.gyp and no install script.
+  if (files.includes('binding.gyp') && manifest.gypfile !== false) lifecycle.push('implicit node-gyp rebuild (binding.gyp without "gypfile": false)');
   if (lifecycle.length) fail(`has install scripts: ${lifecycle.join(', ')}`);
   else ok('no preinstall/install/postinstall script');
   if (manifest.repository && !/^git\+https:\/\/github\.com\//.test(manifest.repository.url ?? '')) {
@@ -306,13 +308,14 @@ async function main() {
   // --- Install each layer alone, outside the workspace, without a compiler.
   const bin = join(work, 'bin');
   mkdirSync(bin);
-  for (const tool of ['node', 'npm', 'npx', 'pnpm']) {
+  // node, npm and pnpm, and the few POSIX tools their bin shims use; no cc, c++, make or python.
+  for (const tool of ['node', 'npm', 'npx', 'pnpm', 'sh', 'sed', 'dirname', 'uname']) {
     const path = run('sh', ['-c', `command -v ${tool}`]).trim();
     symlinkSync(realpathSync(path), join(bin, tool));
   }
   const bare = { ...env, PATH: bin };
   delete bare.npm_config_nodedir;
-  console.log(`\ninstalling each layer alone from ${registry} (PATH=${bin}: node, npm, npx, pnpm only)`);
+  console.log(`\ninstalling each layer alone from ${registry} (PATH=${bin}: node, npm, npx, pnpm, sh, sed, dirname, uname only)`);
   for (const [name, deps] of Object.entries(LAYERS)) {
     for (const client of ['npm', 'pnpm']) {
       const project = join(work, `use-${client}-${name.replace(/[@/]/g, '_')}`);
