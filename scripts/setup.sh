@@ -34,6 +34,25 @@ if [ ${#missing[@]} -gt 0 ]; then
 	INITRD=No DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# linux-arm64 prebuild (cross-compiled) and its test run under qemu-user
+# (pnpm test:arm64): Debian's arm64 architecture, the cross compiler,
+# qemu-aarch64-static and the arm64 libc/libstdc++ the arm64 Node runs on.
+ARM64_PKGS=(g++-aarch64-linux-gnu qemu-user-static libc6:arm64 libstdc++6:arm64)
+missing=()
+for p in "${ARM64_PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "kchan setup: missing ${missing[*]}; run as root (dpkg --add-architecture arm64 first)" >&2
+		exit 1
+	fi
+	log "apt: arm64 architecture and ${missing[*]}"
+	dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
 # pnpm at the version pinned in package.json's packageManager field.
 PNPM_VERSION=$(node -p "require('./package.json').packageManager.split('@')[1]")
 if [ "$(pnpm --version 2>/dev/null || true)" != "$PNPM_VERSION" ]; then

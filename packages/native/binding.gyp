@@ -8,8 +8,7 @@
         "src/args.cc",
         "src/fd.cc",
         "src/mmap.cc",
-        "src/poller.cc",
-        "src/testing.cc"
+        "src/poller.cc"
       ],
       "include_dirs": [
         "src/compat",

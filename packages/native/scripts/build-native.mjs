@@ -1,22 +1,40 @@
 #!/usr/bin/env node
-// `pnpm build`: compiles the addon, then runs tsup (dist/). Extra arguments
-// are ignored, so `pnpm --filter @kchan/native build test lint` (which pnpm
-// turns into `build` with arguments "test lint") cannot feed them to tsup.
+// `pnpm build` (workspace only, never published): compiles the addon, then
+// runs tsup (dist/). Extra arguments other than the options below are
+// ignored, so `pnpm --filter @kchan/native build test lint` (which pnpm turns
+// into `build` with arguments "test lint") cannot feed them to tsup.
 //
-// Compiles the addon with prebuildify (N-API, stripped) into
-// prebuilds/linux-x64/ and build/Release/, against the headers of the Node
+//   --native-only   compile only, no tsup
+//   --arch arm64    cross-compile the linux-arm64 prebuild (needs Debian's
+//                   g++-aarch64-linux-gnu, see scripts/setup.sh) in a scratch
+//                   copy, so build/Release keeps the host addon; implies
+//                   --native-only
+//
+// Compiles with prebuildify (N-API, stripped) into prebuilds/linux-<arch>/
+// (and build/Release/ for the host arch), against the headers of the Node
 // that runs this script. It never downloads headers: node-gyp gets --nodedir
 // via npm_config_nodedir, taken from $npm_config_nodedir or from the prefix
 // of the running node (/usr for Debian's nodejs, whose headers live in
-// /usr/include/node). Without local headers it fails with a clear message.
+// /usr/include/node). N-API headers do not depend on the architecture.
+// For the host arch it also builds the test-only addon (test/addon/), which
+// is never part of the published package.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { arch as hostArch, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
+const argv = process.argv.slice(2);
+const archAt = argv.indexOf('--arch');
+const arch = archAt >= 0 ? argv[archAt + 1] : hostArch();
+const cross = arch !== hostArch();
+const nativeOnly = cross || argv.includes('--native-only');
+
+/** Cross toolchains by target arch (Debian package names in scripts/setup.sh). */
+const CROSS = { arm64: 'aarch64-linux-gnu' };
 
 function findNodeDir() {
   const candidates = [];
@@ -39,27 +57,78 @@ if (!nodedir) {
   process.exit(1);
 }
 process.env.npm_config_nodedir = nodedir;
+const nodeGyp = join(dirname(require.resolve('node-gyp/package.json')), 'bin', 'node-gyp.js');
+
+let cwd = root;
+if (cross) {
+  const triple = CROSS[arch];
+  if (!triple) {
+    console.error(`@kchan/native: no cross toolchain known for --arch ${arch} (known: ${Object.keys(CROSS).join(', ')})`);
+    process.exit(1);
+  }
+  const probe = spawnSync(`${triple}-g++`, ['--version'], { stdio: 'ignore' });
+  if (probe.status !== 0) {
+    console.error(`@kchan/native: ${triple}-g++ not found; install g++-${triple} (scripts/setup.sh does)`);
+    process.exit(1);
+  }
+  Object.assign(process.env, {
+    CC: `${triple}-gcc`,
+    CXX: `${triple}-g++`,
+    LINK: `${triple}-g++`,
+    AR: `${triple}-ar`,
+    PREBUILD_STRIP_BIN: `${triple}-strip`,
+  });
+  // A scratch copy: node-gyp's build/ must not replace the host addon.
+  cwd = mkdtempSync(join(tmpdir(), `kchan-native-${arch}-`));
+  for (const f of ['binding.gyp', 'package.json', 'src']) cpSync(join(root, f), join(cwd, f), { recursive: true });
+  // binding.gyp finds node-addon-api with require(): from the scratch copy, via NODE_PATH.
+  process.env.NODE_PATH = [join(root, 'node_modules'), process.env.NODE_PATH].filter(Boolean).join(':');
+}
+
+function done() {
+  if (cross) {
+    const out = join(root, 'prebuilds', `linux-${arch}`);
+    rmSync(out, { recursive: true, force: true });
+    mkdirSync(dirname(out), { recursive: true });
+    cpSync(join(cwd, 'prebuilds', `linux-${arch}`), out, { recursive: true });
+    rmSync(cwd, { recursive: true, force: true });
+    console.log(`@kchan/native: built prebuilds/linux-${arch}`);
+    return;
+  }
+  if (existsSync(join(root, 'test', 'addon', 'binding.gyp'))) {
+    const r = spawnSync(process.execPath, [nodeGyp, 'rebuild', '--silent'], {
+      cwd: join(root, 'test', 'addon'),
+      stdio: 'inherit',
+    });
+    if (r.status !== 0) {
+      console.error('@kchan/native: building the test addon (test/addon) failed');
+      process.exit(r.status ?? 1);
+    }
+  }
+  if (nativeOnly) return;
+  const extra = argv.filter((a) => a !== '--native-only');
+  if (extra.length > 0) console.warn(`@kchan/native: build ignores arguments: ${extra.join(' ')}`);
+  const tsup = join(dirname(require.resolve('tsup/package.json')), 'dist', 'cli-default.js');
+  const r = spawnSync(process.execPath, [tsup], { cwd: root, stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
 
 const prebuildify = require('prebuildify');
 prebuildify(
   {
-    cwd: root,
+    cwd,
+    arch,
     napi: true,
     strip: true,
     // With N-API the target only names the build; headers come from nodedir.
     targets: [{ runtime: 'node', target: process.versions.node }],
-    nodeGyp: join(dirname(require.resolve('node-gyp/package.json')), 'bin', 'node-gyp.js'),
+    nodeGyp,
   },
   (err) => {
     if (err) {
-      console.error(`@kchan/native: prebuildify failed: ${err.message ?? err}`);
+      console.error(`@kchan/native: prebuildify (${arch}) failed: ${err.message ?? err}`);
       process.exit(1);
     }
-    if (process.argv.includes('--native-only')) return;
-    const extra = process.argv.slice(2);
-    if (extra.length > 0) console.warn(`@kchan/native: build ignores arguments: ${extra.join(' ')}`);
-    const tsup = join(dirname(require.resolve('tsup/package.json')), 'dist', 'cli-default.js');
-    const r = spawnSync(process.execPath, [tsup], { cwd: root, stdio: 'inherit' });
-    process.exit(r.status ?? 1);
+    done();
   },
 );

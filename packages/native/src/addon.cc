@@ -10,9 +10,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitFd(env, exports);
   InitMmap(env, exports);
   InitPoller(env, exports);
-  Napi::Object testing = Napi::Object::New(env);
-  InitTesting(env, testing);
-  exports.Set("_testing", testing);
   return exports;
 }
 

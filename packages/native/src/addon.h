@@ -14,7 +14,6 @@ class Poller;
 struct EnvData {
   Napi::FunctionReference mapping_ctor;
   Napi::FunctionReference poller_ctor;
-  Napi::FunctionReference producer_ctor;
   // Open pollers by fd, so close(fd) can close them first and a second
   // poller on the same fd is refused (libuv allows one watcher per fd).
   std::multimap<int, Poller*> pollers;
@@ -27,7 +26,6 @@ EnvData* GetEnvData(Napi::Env env);
 void InitFd(Napi::Env env, Napi::Object exports);
 void InitMmap(Napi::Env env, Napi::Object exports);
 void InitPoller(Napi::Env env, Napi::Object exports);
-void InitTesting(Napi::Env env, Napi::Object testing);
 
 // Closes (uv_close) every poller watching fd in this environment; used by
 // close(fd) so the fd is never closed under an active watcher.

@@ -1,12 +1,84 @@
-// Linux constants, read from the C headers the addon was compiled with (so
-// they are right for the architecture), plus the _IOC request encoders.
-import { addon } from './binding.js';
+// Linux constants, plus the _IOC request encoders. They are the same on
+// x86-64 and arm64 (both use the asm-generic values for every flag below), so
+// they are written out here and importing this module never loads the addon;
+// test/constants.test.ts checks them against the C headers the addon was
+// compiled with (on arm64 too, in pnpm test:arm64). PAGE_SIZE differs between
+// arm64 kernels (4K/16K/64K): it is read from the auxiliary vector.
+import { readFileSync } from 'node:fs';
 
-const c = addon.constants;
+/** The values of the C headers, by name (see test/constants.test.ts). */
+const LINUX_CONSTANTS: Readonly<Record<string, number>> = {
+  O_RDONLY: 0,
+  O_WRONLY: 1,
+  O_RDWR: 2,
+  O_NONBLOCK: 2048,
+  O_CLOEXEC: 524288,
+  O_CREAT: 64,
+  O_EXCL: 128,
+  O_TRUNC: 512,
+  O_APPEND: 1024,
+  O_NOCTTY: 256,
+  MFD_CLOEXEC: 1,
+  MFD_ALLOW_SEALING: 2,
+  POLLIN: 1,
+  POLLPRI: 2,
+  POLLOUT: 4,
+  POLLERR: 8,
+  POLLHUP: 16,
+  POLLNVAL: 32,
+  POLLRDHUP: 8192,
+  FIONREAD: 21531,
+  PROT_NONE: 0,
+  PROT_READ: 1,
+  PROT_WRITE: 2,
+  PROT_EXEC: 4,
+  MAP_SHARED: 1,
+  MAP_PRIVATE: 2,
+  MAP_SHARED_VALIDATE: 3,
+  MAP_ANONYMOUS: 32,
+  MAP_POPULATE: 32768,
+  MAP_NORESERVE: 16384,
+  MAP_LOCKED: 8192,
+  MREMAP_MAYMOVE: 1,
+  MADV_NORMAL: 0,
+  MADV_RANDOM: 1,
+  MADV_SEQUENTIAL: 2,
+  MADV_WILLNEED: 3,
+  MADV_DONTNEED: 4,
+  MADV_FREE: 8,
+  MADV_REMOVE: 9,
+  MADV_DONTFORK: 10,
+  MADV_DOFORK: 11,
+  MADV_MERGEABLE: 12,
+  MADV_UNMERGEABLE: 13,
+  MADV_HUGEPAGE: 14,
+  MADV_NOHUGEPAGE: 15,
+  MADV_DONTDUMP: 16,
+  MADV_DODUMP: 17,
+  MADV_WIPEONFORK: 18,
+  MADV_KEEPONFORK: 19,
+};
 function k(name: string): number {
-  const v = c[name];
-  if (v === undefined) throw new Error(`@kchan/native: constant ${name} missing from the addon`);
+  const v = LINUX_CONSTANTS[name];
+  if (v === undefined) throw new Error(`@kchan/native: constant ${name} missing`);
   return v;
+}
+
+/** AT_PAGESZ from /proc/self/auxv (Linux); 4096 where there is none. */
+function pageSizeFromAuxv(): number {
+  const AT_PAGESZ = 6n;
+  try {
+    const auxv = readFileSync('/proc/self/auxv');
+    const view = new DataView(auxv.buffer, auxv.byteOffset, auxv.byteLength);
+    for (let off = 0; off + 16 <= auxv.byteLength; off += 16) {
+      const type = view.getBigUint64(off, true);
+      if (type === 0n) break;
+      if (type === AT_PAGESZ) return Number(view.getBigUint64(off + 8, true));
+    }
+  } catch {
+    // not Linux: no device can be used anyway
+  }
+  return 4096;
 }
 
 /** open(2) flags. */
@@ -73,7 +145,7 @@ export const MADV_WIPEONFORK: number = k('MADV_WIPEONFORK');
 export const MADV_KEEPONFORK: number = k('MADV_KEEPONFORK');
 
 /** The kernel's page size in bytes (mmap offsets and range offsets must be multiples). */
-export const PAGE_SIZE: number = k('PAGE_SIZE');
+export const PAGE_SIZE: number = pageSizeFromAuxv();
 
 // _IOC encoding of x86-64/arm64 (include/uapi/asm-generic/ioctl.h).
 const IOC_NONE = 0;

@@ -13,6 +13,7 @@ export {
 } from './mmap.js';
 export { poll, Poller, waitReadable, type PollCallback, type PollOptions } from './poller.js';
 export { AbortError, abortError, isErrnoError, throwIfAborted, type KchanError } from './errors.js';
+export { UnsupportedPlatformError, SUPPORTED_PLATFORMS, GLIBC_FLOOR } from './binding.js';
 export * from './constants.js';
 
 import { PAGE_SIZE } from './constants.js';

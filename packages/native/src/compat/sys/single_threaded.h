@@ -1,17 +1,17 @@
 /*
- * glibc floor 2.28 (Node 20's own): libstdc++ from GCC >= 11 includes
- * <sys/single_threaded.h> when it exists and reads glibc's
- * __libc_single_threaded (GLIBC_2.32) to skip atomic reference counts in
- * single-threaded processes. This directory comes first on the addon's
- * include path, so libstdc++'s headers find this file instead: the flag
- * is a constant "not single-threaded", libstdc++ always uses the atomic
- * operations (what it did before glibc 2.32), and the addon does not
- * reference the symbol. A Node process is never single-threaded anyway
- * (libuv's pool and V8's platform threads). See docs/dependencies.md.
+ * Shadows glibc's <sys/single_threaded.h> (first on the include path, see
+ * binding.gyp) so the addon never references __libc_single_threaded, a
+ * GLIBC_2.32 symbol: libstdc++'s ext/atomicity.h includes this header when
+ * __has_include finds it and then reads ::__libc_single_threaded to skip
+ * atomic reference counting in single-threaded processes. Here it reads a
+ * constant "not single-threaded" instead, so libstdc++ always uses the
+ * atomic path: correct everywhere, and the prebuilds keep Node 20's own
+ * glibc 2.28 floor. Why and how it is checked: docs/dependencies.md.
  */
-#ifndef _SYS_SINGLE_THREADED_H
-#define _SYS_SINGLE_THREADED_H
+#ifndef KCHAN_COMPAT_SYS_SINGLE_THREADED_H_
+#define KCHAN_COMPAT_SYS_SINGLE_THREADED_H_
 
-static const char __libc_single_threaded = 0;
+static const char kchan_libc_single_threaded = 0;
+#define __libc_single_threaded kchan_libc_single_threaded
 
-#endif
+#endif /* KCHAN_COMPAT_SYS_SINGLE_THREADED_H_ */

