@@ -228,6 +228,46 @@ describe('unmap', () => {
   });
 });
 
+describe('the GC sees the size of mappings', () => {
+  // A mapping is an external ArrayBuffer created through Node's external
+  // Buffer path, which reports its length to V8 as external memory (what
+  // drives V8 to collect objects that hold large off-heap memory) and takes
+  // it back when the buffer is detached or collected. Pinned down here, so
+  // large rings left to finalizers keep pressuring the GC.
+  it('external memory grows by the mapped size and shrinks on unmap, unmapRange, remap and collection', () => {
+    const script = `
+      const n = require(${JSON.stringify(fileURLToPath(new URL('..', import.meta.url)))});
+      const ext = () => process.memoryUsage().external;
+      const MB = 1 << 20, out = {};
+      const rounds = async () => { for (let i = 0; i < 10; i++) { gc(); await new Promise((r) => setImmediate(r)); } };
+      (async () => {
+        await rounds();
+        const base = ext();
+        const m = n.mmapAnonymous(64 * MB, 3);
+        out.mapped = Math.round((ext() - base) / MB);
+        const pieces = n.munmapRange(m, 16 * MB, 16 * MB);
+        await rounds();
+        out.afterUnmapRange = Math.round((ext() - base) / MB);
+        const bigger = pieces[1].remap(48 * MB);
+        await rounds();
+        out.afterRemap = Math.round((ext() - base) / MB);
+        pieces[0].unmap();
+        bigger.unmap();
+        await rounds();
+        out.afterUnmap = Math.round((ext() - base) / MB);
+        (() => { for (let i = 0; i < 8; i++) n.mmapAnonymous(8 * MB, 3); })();
+        out.dropped = Math.round((ext() - base) / MB);
+        await rounds();
+        out.collected = Math.round((ext() - base) / MB);
+        console.log(JSON.stringify(out));
+      })();
+    `;
+    const r = spawnSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ mapped: 64, afterUnmapRange: 48, afterRemap: 64, afterUnmap: 0, dropped: 64, collected: 0 });
+  });
+});
+
 describe('partial unmap, madvise, mprotect, mremap', () => {
   it('unmapRange detaches the whole buffer and returns the surviving pieces', () => {
     const m = mmapAnonymous(5 * PAGE_SIZE, RW);

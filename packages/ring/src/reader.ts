@@ -141,19 +141,20 @@ const STOP_LOSS = 1;
 const STOP_BAD = 2;
 
 // Where RingReader.drain() stopped, and why: its other return values,
-// without allocating. Module variables, not an object's fields: storing to
-// them needs no type feedback (see drain()). Shared by all readers: JS runs
-// one drain() at a time, and its caller reads them right after.
-/** The head drain() loaded. */
-let stopHead = 0;
-/** Slots drain() left unread (tail = stopHead - stopLeft). */
-let stopLeft = 0;
+// without allocating, in the reader's own Int32Array (one per reader: a
+// callback of one reader may drain another). Indices into it:
+/** The head drain() loaded (as an int32). */
+const S_HEAD = 0;
+/** Slots drain() left unread (tail = head - left). */
+const S_LEFT = 1;
 /** Entries delivered before a callback threw. */
-let stopN = 0;
+const S_N = 2;
 /** STOP_DONE, STOP_LOSS or STOP_BAD. */
-let stopWhy = STOP_DONE;
+const S_WHY = 3;
 /** For STOP_BAD, the malformed entry's length field. */
-let stopLen = 0;
+const S_LEN = 4;
+
+const noop: RingCallback = () => {};
 
 /**
  * Reads the watch_queue ring in any ArrayBuffer or SharedArrayBuffer (the
@@ -170,6 +171,8 @@ export class RingReader {
   private readonly mask: number;
   private readonly words: Uint32Array;
   private readonly entry: RingEntry;
+  /** drain()'s stop state (S_* indices). */
+  private readonly stop = new Int32Array(5);
   /** Our copy of tail: only the reader writes tail, so it needs no load. */
   private tail: number;
   private lostTotal = 0;
@@ -194,6 +197,13 @@ export class RingReader {
     this.mask = mask;
     this.entry = new RingEntry(buffer, this.words);
     this.tail = this.words[TAIL_WORD] ?? 0;
+    // Run drain()'s exit once (max 0 delivers nothing and leaves tail), so
+    // its stores have type feedback before the first long batch (drain()).
+    try {
+      this.drain(0, noop);
+    } catch {
+      // A bogus head: the first consume() reports it.
+    }
   }
 
   /** Total notifications reported lost by loss entries seen so far. */
@@ -254,19 +264,22 @@ export class RingReader {
     const start = this.tail;
     let n = 0;
     let inDrain = false;
+    const stop = this.stop;
     this.delivering = true;
     try {
       for (;;) {
         inDrain = true;
         n += this.drain(max - n, cb);
         inDrain = false;
-        this.tail = (stopHead - stopLeft) >>> 0;
-        if (stopWhy === STOP_DONE) break;
-        if (stopWhy === STOP_BAD) {
+        this.tail = (stop[S_HEAD]! - stop[S_LEFT]!) >>> 0;
+        if (stop[S_WHY] === STOP_DONE) break;
+        if (stop[S_WHY] === STOP_BAD) {
           // The ring was unmapped under us (by the callback): its words
           // now read as zeros. Not corruption: stop.
           if (this.words.length === 0) break;
-          throw this.badEntry(stopLen, stopLeft, (stopHead - stopLeft) & this.mask, stopHead);
+          const head = stop[S_HEAD]! >>> 0;
+          const left = stop[S_LEFT]!;
+          throw this.badEntry(stop[S_LEN]!, left, (head - left) & this.mask, head);
         }
         if (n >= max) break;
         // STOP_LOSS: a META/LOSS entry at tail; count what it reports and
@@ -286,8 +299,8 @@ export class RingReader {
     } catch (err) {
       if (inDrain) {
         // The callback threw inside drain(): the entry it threw on is consumed.
-        this.tail = (stopHead - stopLeft) >>> 0;
-        n += stopN;
+        this.tail = (stop[S_HEAD]! - stop[S_LEFT]!) >>> 0;
+        n += stop[S_N]!;
       }
       this.publish(start, this.tail, n);
       throw err;
@@ -301,7 +314,7 @@ export class RingReader {
   /**
    * The hot loop: deliver entries from tail until head, `max` entries, a
    * loss report or a malformed entry; returns the count and leaves the rest
-   * in the stop* module variables. It does not move this.tail.
+   * in this.stop (S_* indices). It does not move this.tail.
    *
    * Why the loop exits into nothing but stores of locals into module
    * variables: V8. The first long batch runs this function in the
@@ -311,8 +324,11 @@ export class RingReader {
    * again on the next call, bails out again, and so on for the life of the
    * process: seen on Node 20 in one process start in three to five, which
    * then read the ring at half speed.
-   * Storing locals into module variables needs no feedback, so every exit
-   * of the loop stays in the optimised code. For the same reason the rare
+   * So the exit only stores locals into this reader's Int32Array, and the
+   * constructor runs drain(0) once so that those stores have feedback
+   * before the first batch: every exit of the loop stays in the optimised
+   * code. (Module variables, which need no feedback, did the same, but one
+   * set shared by all readers was right only by the order of its writes.) For the same reason the rare
    * cases (loss reports, malformed entries) leave the loop instead of
    * running code of their own inside it.
    */
@@ -328,6 +344,7 @@ export class RingReader {
     const mask = this.mask | 0;
     const size = this.size | 0;
     const entry = this.entry;
+    const stop = this.stop;
     const start = this.tail;
     entry.base = start;
     const skipHeader = SKIP_HEADER | 0;
@@ -337,9 +354,9 @@ export class RingReader {
     // in [tail, head) are fully written before we read them below.
     const head = loadAcquire(words, HEAD_WORD);
     // If this throws, the caller keeps tail where it is (start - 0).
-    stopHead = start;
-    stopLeft = 0;
-    stopN = 0;
+    stop[S_HEAD] = start;
+    stop[S_LEFT] = 0;
+    stop[S_N] = 0;
     // Slots in [tail, head) not read yet. Counting them down rather than
     // comparing free-running u32 indices keeps the loop in int32; the
     // tail is head - left.
@@ -383,15 +400,15 @@ export class RingReader {
         cb(entry);
       }
     } catch (err) {
-      stopHead = head;
-      stopLeft = left;
-      stopN = n;
+      stop[S_HEAD] = head;
+      stop[S_LEFT] = left;
+      stop[S_N] = n;
       throw err;
     }
-    stopHead = head;
-    stopLeft = left;
-    stopWhy = why;
-    stopLen = bad;
+    stop[S_HEAD] = head;
+    stop[S_LEFT] = left;
+    stop[S_WHY] = why;
+    stop[S_LEN] = bad;
     return n;
   }
 

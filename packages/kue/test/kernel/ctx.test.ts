@@ -43,7 +43,7 @@ describe.skipIf(!inVm)(`kue sends from scheduler and hard-irq context (${inVm ? 
       expect(st.tp).toBe(BigInt(PER_SOURCE));
       expect(st.timer).toBe(BigInt(PER_SOURCE));
       // Refused sends (no memory without reclaim) are counted by the module.
-      expect(st.sent + st.sendfail).toBe(BigInt(2 * PER_SOURCE));
+      expect((st.sent ?? 0n) + (st.sendfail ?? 0n)).toBe(BigInt(2 * PER_SOURCE));
       expect(BigInt(seqs.size + lost)).toBe(st.sent);
     } finally {
       reader.close();
