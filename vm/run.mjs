@@ -45,7 +45,8 @@ options:
   --kernel K      6.1, 6.12, debug, all (= 6.1,6.12), a comma list, or a full uname -r
                   (test/build/selftest-oops: all; exec/shell: 6.12). debug = KASAN/lockdep/
                   kmemleak 6.1 built from linux-source-6.1, cached in /var/cache/kchan
-  --timeout S     kill the VM after S seconds (default 600; stress: 1800)
+  --timeout S     kill the VM after S seconds (default 600, 1800 on the debug
+                  kernel, where KASAN/lockdep make the suites ~3x slower; stress: 1800)
   --smp N         guest CPUs (default 2)
   --mem MB        guest memory (default 2048)
   --env K=V       extra environment variable for the command (repeatable)
@@ -92,7 +93,8 @@ function parseCli(argv) {
     kernelGiven: values.kernel !== undefined,
     kernel: values.kernel ?? (command === 'exec' || command === 'shell' ? '6.12' : 'all'),
     // stress: the full main run takes ~9.5 min on the debug kernel (idle host).
-    timeoutS: values.timeout !== undefined ? int('timeout', values.timeout) : command === 'stress' ? 1800 : 600,
+    // null: the default for the kernel (vmTimeout()).
+    timeoutS: values.timeout !== undefined ? int('timeout', values.timeout) : command === 'stress' ? 1800 : null,
     smp: int('smp', values.smp),
     mem: int('mem', values.mem),
     env,
@@ -203,8 +205,9 @@ async function runInVmOnce(k, prep, opts, { command, cwd, env = {}, show, files 
     if (fatal) qemuOpts.stopSoon?.(`"${fatal}" in the kernel log`);
   };
 
+  const timeoutS = opts.timeoutS ?? (k.debug ? 1800 : 600);
   log.step(
-    `booting ${k.kver} (smp ${opts.smp}, ${opts.mem} MB${mode === 'shell' ? '' : `, timeout ${opts.timeoutS} s`})…`,
+    `booting ${k.kver} (smp ${opts.smp}, ${opts.mem} MB${mode === 'shell' ? '' : `, timeout ${timeoutS} s`})…`,
   );
   const qemuOpts = {
     initrd: prep.initrd,
@@ -212,7 +215,7 @@ async function runInVmOnce(k, prep, opts, { command, cwd, env = {}, show, files 
     mode,
     smp: opts.smp,
     mem: opts.mem,
-    timeoutS: opts.timeoutS,
+    timeoutS,
     kernelLogFile: join(runDir, 'kernel.log'),
     kernelSocket: join(runDir, 'kernel.sock'),
     onConsole: onConsoleWrapped,
@@ -231,7 +234,7 @@ async function runInVmOnce(k, prep, opts, { command, cwd, env = {}, show, files 
   let guestRc = exitcode !== null ? Number(exitcode.trim()) : markerRc;
   const timedOut = guestRc === null && !r.stopReason && (r.rc === 124 || r.rc === 137);
   if (guestRc === null && r.stopReason) problems.push(`stopped ${seconds(FATAL_GRACE_MS)} after ${r.stopReason}`);
-  else if (timedOut) problems.push(`timed out after ${opts.timeoutS} s (qemu killed)`);
+  else if (timedOut) problems.push(`timed out after ${timeoutS} s (qemu killed)`);
   else if (guestRc === null) {
     problems.push(`the guest never reported a status (qemu rc ${r.rc}: kernel panic, qemu error or early init failure)`);
   } else if (r.rc !== Math.min(guestRc, 127) * 2 + 1) {
