@@ -9,4 +9,7 @@ export default defineConfig({
   target: 'node20',
   // import.meta.url in the CJS build (src/binding.ts locates the package root with it).
   shims: true,
+  // Shared chunks in CJS as in ESM: one KchanError class behind both
+  // `@kchan/native` and `@kchan/native/errors`, so instanceof holds.
+  splitting: true,
 });

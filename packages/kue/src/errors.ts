@@ -1,3 +1,5 @@
+import { KchanError } from '@kchan/native/errors';
+
 /**
  * Typed errors of @kchan/kue. System errors keep the errno-style `code`
  * ('EFBIG', 'EACCES', ...), `errno` (negative, as in Node) and `syscall` of
@@ -10,17 +12,12 @@ export type KueErrorCode =
   | 'ERR_KUE_BUSY'
   | (string & {});
 
-export class KueError extends Error {
-  override readonly name = 'KueError';
-  readonly code: KueErrorCode;
-  readonly errno: number | undefined;
-  readonly syscall: string | undefined;
+export class KueError extends KchanError {
+  declare readonly code: KueErrorCode;
 
   constructor(code: KueErrorCode, message: string, options?: { errno?: number; syscall?: string; cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.errno = options?.errno;
-    this.syscall = options?.syscall;
+    super(code, message, options);
+    this.name = 'KueError';
   }
 }
 

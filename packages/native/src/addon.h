@@ -17,6 +17,9 @@ struct EnvData {
   // Open pollers by fd, so close(fd) can close them first and a second
   // poller on the same fd is refused (libuv allows one watcher per fd).
   std::multimap<int, Poller*> pollers;
+  // The JS KchanError class (errors.ts), set by the loader through
+  // _setErrorClass(): ErrnoError() constructs its errors with it.
+  Napi::FunctionReference error_ctor;
   // Test hook: behave as if external ArrayBuffers were not allowed.
   bool force_no_external = false;
 };

@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-import type { KchanError } from './errors.js';
+import { KchanError, type ErrnoError } from './errors.js';
 
 /** @internal The native MappingHandle (see mmap.cc). */
 export interface NativeMappingHandle {
@@ -53,9 +53,10 @@ export interface NativeAddon {
   mmapAnonymous(length: number, prot: number, flags?: number): NativeMappingHandle;
   addressOf(view: ArrayBufferView | ArrayBuffer): bigint;
   MappingHandle: abstract new () => NativeMappingHandle;
-  Poller: new (fd: number, callback: (this: NativePoller, err: KchanError | null, revents: number) => void) => NativePoller;
+  Poller: new (fd: number, callback: (this: NativePoller, err: ErrnoError | null, revents: number) => void) => NativePoller;
   constants: NativeConstants;
   _setForceNoExternal(on: boolean): void;
+  _setErrorClass(ctor: typeof KchanError): void;
 
 }
 
@@ -126,7 +127,10 @@ export function loadAddon(): NativeAddon {
   if (simulated) throw new UnsupportedPlatformError(platform, arch, libc, 'KCHAN_NATIVE_SIMULATE_PLATFORM is set');
   const glibc = /^glibc (.*)$/.exec(libc)?.[1];
   try {
-    loaded = (require('node-gyp-build') as (dir: string) => unknown)(process.env.KCHAN_NATIVE_ADDON_DIR || packageRoot) as NativeAddon;
+    const addon = (require('node-gyp-build') as (dir: string) => unknown)(process.env.KCHAN_NATIVE_ADDON_DIR || packageRoot) as NativeAddon;
+    // System-call errors are KchanErrors (docs/readers.md, "Errors").
+    addon._setErrorClass(KchanError);
+    loaded = addon;
   } catch (err) {
     let why = `loading it failed (${err instanceof Error ? err.message : String(err)})`;
     if (!SUPPORTED_PLATFORMS.includes(`${platform}-${arch}`)) why = 'no prebuilt addon for it and none built from source';

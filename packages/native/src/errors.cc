@@ -5,6 +5,8 @@
 
 #include <cstdio>
 
+#include "addon.h"
+
 namespace kchan {
 
 namespace {
@@ -49,6 +51,17 @@ Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall,
   std::string message = code + ": " + desc + ", " + syscall;
   // As Node's fs: "ENOENT: no such file or directory, open '/dev/kue'".
   if (path != nullptr) message += std::string(" '") + path + "'";
+  EnvData* data = GetEnvData(env);
+  if (data != nullptr && !data->error_ctor.IsEmpty()) {
+    // new KchanError(code, message, { errno, syscall, path })
+    Napi::Object opts = Napi::Object::New(env);
+    opts.Set("errno", Napi::Number::New(env, -err));
+    opts.Set("syscall", Napi::String::New(env, syscall));
+    if (path != nullptr) opts.Set("path", Napi::String::New(env, path));
+    Napi::Object o = data->error_ctor.New(
+        {Napi::String::New(env, code), Napi::String::New(env, message), opts});
+    return Napi::Error(env, o);
+  }
   Napi::Error e = Napi::Error::New(env, message);
   Napi::Object o = e.Value();
   o.Set("errno", Napi::Number::New(env, -err));

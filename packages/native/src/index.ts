@@ -12,7 +12,7 @@ export {
   munmapRange,
 } from './mmap.js';
 export { poll, Poller, waitReadable, type PollCallback, type PollOptions } from './poller.js';
-export { AbortError, abortError, isErrnoError, throwIfAborted, type KchanError } from './errors.js';
+export { AbortError, abortError, isErrnoError, KchanError, throwIfAborted, type ErrnoError, type KchanErrorOptions } from './errors.js';
 export { UnsupportedPlatformError, SUPPORTED_PLATFORMS, GLIBC_FLOOR } from './binding.js';
 export * from './constants.js';
 

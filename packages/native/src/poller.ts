@@ -2,10 +2,10 @@
 // promise helpers over it.
 import { addon, type NativePoller } from './binding.js';
 import { POLLIN } from './constants.js';
-import { abortError, type KchanError } from './errors.js';
+import { abortError, type ErrnoError } from './errors.js';
 
 /** `(err, revents)`: `revents` are poll(2) bits (POLLIN, POLLERR, POLLHUP, ...). */
-export type PollCallback = (err: KchanError | null, revents: number) => void;
+export type PollCallback = (err: ErrnoError | null, revents: number) => void;
 
 /**
  * Watches an fd for readiness on the event loop of the thread that creates

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import {
   FIONREAD,
+  KchanError,
   O_CLOEXEC,
   O_NONBLOCK,
   O_RDONLY,
@@ -30,6 +31,26 @@ describe('open/close', () => {
     expect(err.message).toBe("ENOENT: no such file or directory, open '/nonexistent/kchan'");
     expect((err as { path?: string }).path).toBe('/nonexistent/kchan');
     expect((err as { errno?: number }).errno).toBe(-2);
+  });
+
+  it('system-call errors are KchanErrors with only the fields that apply, like fs errors', async () => {
+    const err = expectErrno(() => open('/nonexistent/kchan', O_RDONLY), 'ENOENT', 'open');
+    expect(err).toBeInstanceOf(KchanError);
+    expect(err).toBeInstanceOf(Error);
+    expect(err.name).toBe('KchanError');
+    expect(Object.keys(err).sort()).toEqual(['code', 'errno', 'name', 'path', 'syscall']);
+    const noPath = expectErrno(() => close(1 << 30), 'EBADF', 'close');
+    expect('path' in noPath).toBe(false);
+    // The ESM and CJS builds each have a KchanError class; an error from
+    // either is an instance of both (the addon is shared in the process).
+    const { createRequire } = await import('node:module');
+    const cjs = createRequire(import.meta.url)('../dist/index.cjs') as { KchanError: typeof KchanError };
+    expect(cjs.KchanError).not.toBe(KchanError);
+    expect(noPath).toBeInstanceOf(cjs.KchanError);
+    expect(new Error('x')).not.toBeInstanceOf(cjs.KchanError);
+    // A package error extends it; KchanError itself has no errno fields.
+    const own = new KchanError('ERR_X', 'ERR_X: something');
+    expect(Object.keys(own).sort()).toEqual(['code', 'name']);
   });
 
   it('double close throws EBADF, never crashes', () => {

@@ -1,3 +1,5 @@
+import { KchanError } from '@kchan/native/errors';
+
 /** Error codes of @kchan/ring besides the errno-style ones of the native layer. */
 export type RingErrorCode =
   /** The ring's contents or indices break the protocol (bad length, entry past head, ...). */
@@ -10,25 +12,20 @@ export type RingErrorCode =
   | 'ERING_REENTRANT';
 
 /** A typed error from the ring reader or writer. */
-export class RingError extends Error {
-  readonly code: RingErrorCode;
+export class RingError extends KchanError {
+  declare readonly code: RingErrorCode;
   constructor(code: RingErrorCode, message: string) {
-    super(`${code}: ${message}`);
+    super(code, `${code}: ${message}`);
     this.name = 'RingError';
-    this.code = code;
   }
 }
 
 /** An errno-coded error (mirrors Node's fs errors: code, errno, syscall). */
-export class WatchQueueError extends Error {
-  readonly code: string;
-  readonly errno: number;
-  readonly syscall: string;
+export class WatchQueueError extends KchanError {
+  declare readonly errno: number;
+  declare readonly syscall: string;
   constructor(code: string, errno: number, syscall: string, message?: string) {
-    super(message ?? `${code}: ${syscall} failed`);
+    super(code, message ?? `${code}: ${syscall} failed`, { errno, syscall });
     this.name = 'WatchQueueError';
-    this.code = code;
-    this.errno = errno;
-    this.syscall = syscall;
   }
 }

@@ -3,7 +3,7 @@
 export { RingReader, RingEntry, type RingCallback } from './reader.js';
 export { RingWriter, createSharedRing, type PostResult } from './writer.js';
 export { RingError, WatchQueueError, type RingErrorCode } from './errors.js';
-export { loadAcquire, storeRelease } from './order.js';
+export { loadAcquire, storeRelease, type IndexWords } from './order.js';
 export { WatchQueue, type TypeFilter, type WatchQueueOptions, type IterateOptions } from './watch-queue.js';
 export {
   decodeEntry,

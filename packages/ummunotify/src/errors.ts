@@ -3,6 +3,8 @@
 // Node's fs errors do; native errors are converted once, here.
 import { constants as osConstants } from 'node:os';
 
+import { KchanError } from '@kchan/native/errors';
+
 const errnoNumbers = osConstants.errno as Readonly<Record<string, number>>;
 
 export interface ErrnoLike {
@@ -11,18 +13,13 @@ export interface ErrnoLike {
   syscall: string;
 }
 
-export class UmmunotifyError extends Error implements ErrnoLike {
-  override readonly name = 'UmmunotifyError';
-  readonly code: string;
-  readonly errno: number;
-  readonly syscall: string;
+export class UmmunotifyError extends KchanError implements ErrnoLike {
+  declare readonly errno: number;
+  declare readonly syscall: string;
 
   constructor(code: string, syscall: string, message?: string, options?: { cause?: unknown; errno?: number }) {
-    super(message ?? `${code}, ${syscall}`, options);
-    this.code = code;
-    // Negative, as in Node's fs errors and @kchan/native's.
-    this.errno = options?.errno ?? -(errnoNumbers[code] ?? 0);
-    this.syscall = syscall;
+    super(code, message ?? `${code}, ${syscall}`, { errno: options?.errno ?? -(errnoNumbers[code] ?? 0), syscall, cause: options?.cause });
+    this.name = 'UmmunotifyError';
   }
 }
 

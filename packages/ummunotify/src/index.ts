@@ -21,4 +21,4 @@ export {
   type InvalidationEvent,
 } from './abi.js';
 export type { DeviceMapping, UmmunotifyBinding } from './binding.js';
-export { UmmunotifyError, hasCode } from './errors.js';
+export { UmmunotifyError, hasCode, type ErrnoLike } from './errors.js';

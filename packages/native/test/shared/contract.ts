@@ -4,6 +4,8 @@
 // (packages/*/test/kernel/contract.test.ts).
 import { describe, expect, it } from 'vitest';
 
+import { KchanError } from '../../src/errors.js';
+
 /** The lifecycle methods every reader has under the same names. */
 export interface Closable {
   close(): void;
@@ -73,6 +75,8 @@ export function readerContract(name: string, open: () => Promise<ReaderUnderTest
       }
       expect(err).toMatchObject({ code: 'EBADF', errno: -9 });
       expect(typeof (err as { syscall?: unknown }).syscall).toBe('string');
+      // One error family: the package's error class extends KchanError.
+      expect(err).toBeInstanceOf(KchanError);
     });
 
     it('an iterator on a closed reader ends at once', async () => {
