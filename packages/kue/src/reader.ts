@@ -1,6 +1,7 @@
 import { KUE_DEVICE_PATH, KUE_IOC_INFO, KueInfoLayout, decodeKueInfo, type KueInfo } from '@kchan/uapi';
 
 import { abortError, throwIfAborted } from '@kchan/native/errors';
+import { O_CLOEXEC, O_NONBLOCK, O_RDONLY } from '@kchan/native';
 import { FairBudget } from '@kchan/native/fair';
 import { type KueBinding, defaultBinding } from './binding.js';
 import { KUE_DEFAULT_BUFFER_SIZE, checkBufferSize, nextBufferSize } from './buffer.js';
@@ -93,7 +94,7 @@ export class KueReader implements AsyncIterable<KueMessage> {
     const binding = options.binding ?? (await defaultBinding());
     let fd: number;
     try {
-      fd = binding.openNonBlocking(path);
+      fd = binding.open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     } catch (err) {
       throw toKueError(err, 'open');
     }
@@ -293,7 +294,9 @@ export class KueReader implements AsyncIterable<KueMessage> {
     // A wait yields to the event loop by itself.
     this.#budget.reset();
     try {
-      await this.#binding.waitReadable(this.#fd, signal);
+      // uv_poll is level-triggered: if the fd became readable between the
+      // caller's EAGAIN and the watcher's start, it fires at once.
+      await this.#binding.waitReadable(this.#fd, { signal });
       return true;
     } catch (err) {
       if (this.#fd < 0) return false;

@@ -32,8 +32,8 @@ class FloodKue extends MockKue {
     return n;
   }
 
-  override waitReadable(): Promise<void> {
-    return Promise.resolve();
+  override waitReadable(): Promise<number> {
+    return Promise.resolve(1); // POLLIN
   }
 }
 

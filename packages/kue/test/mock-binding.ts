@@ -3,6 +3,8 @@
 import { encodeKueMsgHdr, KUE_MSG_FLAG_LOST } from '@kchan/uapi';
 
 import type { KueBinding } from '../src/binding.js';
+
+const POLLIN = 1;
 import { recordSize } from '../src/decode.js';
 
 function sysError(code: string, errno: number, syscall: string): Error {
@@ -42,7 +44,7 @@ export class MockKue implements KueBinding {
     for (const wake of w) wake();
   }
 
-  openNonBlocking(path: string): number {
+  open(path: string, _flags: number): number {
     if (path !== '/dev/kue') throw sysError('ENOENT', 2, 'open');
     return this.#nextFd++;
   }
@@ -66,20 +68,21 @@ export class MockKue implements KueBinding {
     return off;
   }
 
-  ioctl(_fd: number, _request: number, arg: Uint8Array): number {
-    arg.fill(0);
+  ioctl(_fd: number, _request: number, arg?: number | ArrayBufferView | null): number {
+    if (arg instanceof Uint8Array) arg.fill(0);
     return 0;
   }
 
-  waitReadable(_fd: number, signal: AbortSignal): Promise<void> {
+  waitReadable(_fd: number, options: { signal?: AbortSignal } = {}): Promise<number> {
+    const signal = options.signal ?? new AbortController().signal;
     return new Promise((resolve, reject) => {
       if (signal.aborted) return reject(signal.reason);
-      if (this.queue.length > 0) return resolve();
+      if (this.queue.length > 0) return resolve(POLLIN);
       const onAbort = (): void => reject(signal.reason);
       signal.addEventListener('abort', onAbort, { once: true });
       this.#waiters.push(() => {
         signal.removeEventListener('abort', onAbort);
-        resolve();
+        resolve(POLLIN);
       });
     });
   }

@@ -14,10 +14,12 @@ export {
 export { poll, Poller, waitReadable, type PollCallback, type PollOptions } from './poller.js';
 export { AbortError, abortError, isErrnoError, KchanError, throwIfAborted, type ErrnoError, type KchanErrorOptions } from './errors.js';
 export { UnsupportedPlatformError, SUPPORTED_PLATFORMS, GLIBC_FLOOR } from './binding.js';
+export type { BindingMapping, KchanBinding } from './interface.js';
 export * from './constants.js';
 
 import { PAGE_SIZE } from './constants.js';
 
 /** The kernel page size (same as PAGE_SIZE). */
 export const pageSize: number = PAGE_SIZE;
+
 export { FAIR_BATCH_ITEMS, FAIR_BATCH_MS, FairBudget } from './fair.js';

@@ -17,9 +17,19 @@ import {
   read,
   write,
 } from '../src/index.js';
+import * as native from '../src/index.js';
+import type { KchanBinding } from '../src/index.js';
 import { closeQuietly, expectCode, expectErrno } from './helpers.js';
 
+// @kchan/native itself is the default KchanBinding of the readers (checked
+// by tsc in `pnpm lint`).
+const nativeIsABinding: KchanBinding = native;
+
 describe('open/close', () => {
+  it('is a KchanBinding', () => {
+    expect(typeof nativeIsABinding.waitReadable).toBe('function');
+  });
+
   it('opens /dev/null and closes it', () => {
     const fd = open('/dev/null', O_RDWR | O_CLOEXEC);
     expect(fd).toBeGreaterThanOrEqual(0);

@@ -15,6 +15,7 @@ import {
   encodeWatchQueueWatch,
 } from '@kchan/uapi';
 import * as native from '@kchan/native';
+import type { BindingMapping, KchanBinding } from '@kchan/native';
 import { FairBudget } from '@kchan/native/fair';
 import { decodeEntry, type Notification } from './decode.js';
 import { RingError, WatchQueueError } from './errors.js';
@@ -37,6 +38,11 @@ export interface WatchQueueOptions {
   path?: string;
   /** Size the ring right away with this many pages (a power of two, 1..256). */
   pages?: number;
+  /**
+   * The system calls to use (default `@kchan/native`); tests inject a
+   * simulated device (docs/readers.md).
+   */
+  binding?: KchanBinding;
 }
 
 export interface IterateOptions {
@@ -53,7 +59,8 @@ export interface IterateOptions {
  */
 export class WatchQueue implements AsyncIterable<Notification> {
   private fd: number;
-  private mapping: native.Mapping | undefined;
+  private readonly binding: KchanBinding;
+  private mapping: BindingMapping | undefined;
   private ring: RingReader | undefined;
   private closed = false;
   /** Aborted by close(): ends a pending wait(). */
@@ -65,7 +72,8 @@ export class WatchQueue implements AsyncIterable<Notification> {
   private lostBefore = 0;
 
   constructor(options: WatchQueueOptions = {}) {
-    this.fd = native.open(options.path ?? WATCH_QUEUE_DEVICE_PATH, native.O_RDWR | native.O_CLOEXEC);
+    this.binding = options.binding ?? native;
+    this.fd = this.binding.open(options.path ?? WATCH_QUEUE_DEVICE_PATH, native.O_RDWR | native.O_CLOEXEC);
     if (options.pages !== undefined) {
       try {
         this.setSize(options.pages);
@@ -114,7 +122,7 @@ export class WatchQueue implements AsyncIterable<Notification> {
   reset(): void {
     this.checkOpen('ioctl');
     if (this.consuming) throw new WatchQueueError('EBUSY', -16, 'ioctl', 'EBUSY: reset() from inside a consume() callback');
-    native.ioctl(this.fd, IOC_WATCH_QUEUE_RESET, 0);
+    this.binding.ioctl(this.fd, IOC_WATCH_QUEUE_RESET, 0);
     if (this.mapping) {
       this.lostBefore += this.ring?.lost ?? 0;
       this.ring = new RingReader(this.mapping.buffer);
@@ -128,8 +136,8 @@ export class WatchQueue implements AsyncIterable<Notification> {
   /** IOC_WATCH_QUEUE_SET_SIZE, then map the whole ring (shared). */
   setSize(pages: number): void {
     this.checkOpen('ioctl');
-    native.ioctl(this.fd, IOC_WATCH_QUEUE_SET_SIZE, pages);
-    const mapping = native.mmap(this.fd, pages * native.pageSize, native.PROT_READ | native.PROT_WRITE, native.MAP_SHARED, 0);
+    this.binding.ioctl(this.fd, IOC_WATCH_QUEUE_SET_SIZE, pages);
+    const mapping = this.binding.mmap(this.fd, pages * this.binding.pageSize, native.PROT_READ | native.PROT_WRITE, native.MAP_SHARED, 0);
     this.mapping = mapping;
     this.ring = new RingReader(mapping.buffer);
   }
@@ -139,13 +147,13 @@ export class WatchQueue implements AsyncIterable<Notification> {
     this.checkOpen('ioctl');
     const arg = new DataView(new ArrayBuffer(WatchQueueWatchLayout.size));
     encodeWatchQueueWatch(arg, 0, { type, id, flags: 0 });
-    native.ioctl(this.fd, IOC_WATCH_QUEUE_ADD_WATCH, arg);
+    this.binding.ioctl(this.fd, IOC_WATCH_QUEUE_ADD_WATCH, arg);
   }
 
   /** Remove the watch `id`; the kernel posts a META/REMOVAL entry. */
   removeWatch(id: number): void {
     this.checkOpen('ioctl');
-    native.ioctl(this.fd, IOC_WATCH_QUEUE_REMOVE_WATCH, new Uint32Array([id]));
+    this.binding.ioctl(this.fd, IOC_WATCH_QUEUE_REMOVE_WATCH, new Uint32Array([id]));
   }
 
   /** Only notifications matching one of `filters` pass (META always passes). */
@@ -169,13 +177,13 @@ export class WatchQueue implements AsyncIterable<Notification> {
         return { type: f.type, info_mask: (f.infoMask ?? 0) >>> 0, info_filter: (f.infoFilter ?? 0) >>> 0, subtype_filter: bits };
       }),
     });
-    native.ioctl(this.fd, IOC_WATCH_QUEUE_SET_FILTER, view);
+    this.binding.ioctl(this.fd, IOC_WATCH_QUEUE_SET_FILTER, view);
   }
 
   /** Remove the filter: everything watched passes. */
   clearFilter(): void {
     this.checkOpen('ioctl');
-    native.ioctl(this.fd, IOC_WATCH_QUEUE_SET_FILTER, null);
+    this.binding.ioctl(this.fd, IOC_WATCH_QUEUE_SET_FILTER, null);
   }
 
   /**
@@ -211,7 +219,7 @@ export class WatchQueue implements AsyncIterable<Notification> {
       // the ring non-empty wakes us (contract: "Sleeping and waking").
       let revents: number;
       try {
-        revents = await native.waitReadable(this.fd, { signal });
+        revents = await this.binding.waitReadable(this.fd, { signal });
       } catch (err) {
         // close() aborted the wait (closing the fd drops its poller
         // without settling it): say so rather than "aborted".
@@ -291,7 +299,7 @@ export class WatchQueue implements AsyncIterable<Notification> {
       this.mapping?.unmap();
     } finally {
       this.mapping = undefined;
-      native.close(this.fd);
+      this.binding.close(this.fd);
       this.fd = -1;
     }
   }

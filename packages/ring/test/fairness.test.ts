@@ -2,43 +2,23 @@
 // loop. A C producer process (bench/ringbench.c, the kernel's protocol)
 // streams 1,000,000 entries into a shared file mapping that stands in for
 // the device's ring; the device fd is a pipe that is always readable, so
-// the iterator never sleeps for want of a wake-up. Everything else is the
-// real @kchan/native.
+// the iterator never sleeps for want of a wake-up (test/sim-binding.ts,
+// injected as WatchQueue's binding). Everything else is the real
+// @kchan/native.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { measureFairness } from '../../native/test/shared/fairness.js';
+import { RingWriter, WatchQueue } from '../src/index.js';
+import { simDevice } from './sim-binding.js';
 
 const RING_BYTES = 64 * 1024;
 const ITEMS = 1_000_000;
-const dev = vi.hoisted(() => ({ file: '' }));
 
-vi.mock('@kchan/native', async (importOriginal) => {
-  const real = await importOriginal<typeof import('@kchan/native')>();
-  return {
-    ...real,
-    open: (): number => {
-      const [r, w] = real.pipe2(real.O_NONBLOCK | real.O_CLOEXEC);
-      real.write(w, new Uint8Array(1)); // readable for good
-      return r;
-    },
-    ioctl: (): number => 0,
-    mmap: (_fd: number, length: number) => {
-      const fd = real.open(dev.file, real.O_RDWR);
-      try {
-        return real.mmap(fd, length, real.PROT_READ | real.PROT_WRITE, real.MAP_SHARED, 0);
-      } finally {
-        real.close(fd);
-      }
-    },
-  };
-});
-
-const { RingWriter, WatchQueue } = await import('../src/index.js');
 
 let dir = '';
 let bin = '';
@@ -53,12 +33,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('WatchQueue fairness', () => {
   it(`keeps timers running while ${ITEMS} notifications stream through the iterator`, async () => {
-    dev.file = join(dir, 'ring');
+    const file = join(dir, 'ring');
     const init = new ArrayBuffer(RING_BYTES);
     new RingWriter(init);
-    writeFileSync(dev.file, new Uint8Array(init));
-    const wq = new WatchQueue({ pages: RING_BYTES / 4096 });
-    const producer = spawn(bin, ['produce', dev.file, String(ITEMS), '1', 'stream'], { stdio: 'inherit' });
+    writeFileSync(file, new Uint8Array(init));
+    const wq = new WatchQueue({ pages: RING_BYTES / 4096, binding: simDevice({ readable: true, file }).binding });
+    const producer = spawn(bin, ['produce', file, String(ITEMS), '1', 'stream'], { stdio: 'inherit' });
     const exited = new Promise<number | null>((resolve) => producer.on('exit', resolve));
     const res = await measureFairness(wq, ITEMS);
     wq.close();

@@ -3,33 +3,22 @@
 // pipe (the fd waited on: never readable here) and an anonymous shared
 // mapping that a RingWriter fills as the kernel would; everything else
 // (waitReadable, close, unmap) is the real @kchan/native.
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WATCH_TYPE_KAPI } from '@kchan/uapi';
 
-import type { RingWriter as RingWriterType } from '../src/index.js';
+import { WatchQueue } from '../src/index.js';
+import { patternPayload } from './helpers.js';
+import { simDevice, type SimDevice } from './sim-binding.js';
 
-const dev = vi.hoisted(() => ({ writer: undefined as RingWriterType | undefined }));
-
-vi.mock('@kchan/native', async (importOriginal) => {
-  const real = await importOriginal<typeof import('@kchan/native')>();
-  const { RingWriter } = await import('../src/writer.js');
-  return {
-    ...real,
-    open: (): number => real.pipe2(real.O_NONBLOCK | real.O_CLOEXEC)[0],
-    ioctl: (): number => 0,
-    mmap: (_fd: number, length: number) => {
-      const m = real.mmapAnonymous(length, real.PROT_READ | real.PROT_WRITE, real.MAP_SHARED);
-      dev.writer = new RingWriter(m.buffer);
-      return m;
-    },
-  };
-});
-
-const { WatchQueue } = await import('../src/index.js');
-const { patternPayload } = await import('./helpers.js');
+let dev: SimDevice;
+/** A WatchQueue over a fresh simulated device (the one post() writes to). */
+function open(): WatchQueue {
+  dev = simDevice();
+  return new WatchQueue({ pages: 1, binding: dev.binding });
+}
 
 function post(n: number, slots = 2): void {
-  for (let i = 0; i < n; i++) dev.writer!.post(WATCH_TYPE_KAPI, 0, 0, patternPayload(i, slots));
+  for (let i = 0; i < n; i++) dev.writer().post(WATCH_TYPE_KAPI, 0, 0, patternPayload(i, slots));
 }
 
 const TIMEOUT = Symbol('timeout');
@@ -43,7 +32,7 @@ async function settled(p: Promise<unknown>, ms = 2000): Promise<unknown> {
 
 describe('WatchQueue.close()', () => {
   it('ends a pending iterator', async () => {
-    const wq = new WatchQueue({ pages: 1 });
+    const wq = open();
     const next = wq.notifications().next();
     await new Promise((resolve) => setTimeout(resolve, 20));
     wq.close();
@@ -51,7 +40,7 @@ describe('WatchQueue.close()', () => {
   });
 
   it('rejects a pending wait() with EBADF', async () => {
-    const wq = new WatchQueue({ pages: 1 });
+    const wq = open();
     const wait = wq.wait();
     await new Promise((resolve) => setTimeout(resolve, 20));
     wq.close();
@@ -59,7 +48,7 @@ describe('WatchQueue.close()', () => {
   });
 
   it('from a consume() callback: the batch ends normally, then the ring is gone', () => {
-    const wq = new WatchQueue({ pages: 1 });
+    const wq = open();
     post(3);
     let calls = 0;
     expect(
@@ -73,7 +62,7 @@ describe('WatchQueue.close()', () => {
   });
 
   it('from a callback of wq.reader.consume(): the ring goes at once, the batch stops quietly', () => {
-    const wq = new WatchQueue({ pages: 1 });
+    const wq = open();
     post(3);
     let calls = 0;
     expect(
@@ -86,7 +75,7 @@ describe('WatchQueue.close()', () => {
   });
 
   it('keeps the loss count', () => {
-    const wq = new WatchQueue({ pages: 1 });
+    const wq = open();
     post(200, 8); // a 512-slot ring holds 63: the writer reports the rest lost
     wq.consume(() => {});
     post(1);
@@ -98,18 +87,18 @@ describe('WatchQueue.close()', () => {
   });
 
   it('closes through Symbol.dispose and Symbol.asyncDispose; use after close is EBADF naming the call', async () => {
-    const a = new WatchQueue({ pages: 1 });
+    const a = open();
     a[Symbol.dispose]();
     expect(() => a.addWatch(WATCH_TYPE_KAPI, 1)).toThrow(expect.objectContaining({ code: 'EBADF', errno: -9, syscall: 'ioctl' }));
     expect(() => a.reader).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'reader' }));
-    const b = new WatchQueue({ pages: 1 });
+    const b = open();
     await b[Symbol.asyncDispose]();
     expect(() => b.fileDescriptor).toThrow(expect.objectContaining({ code: 'EBADF' }));
     b.close(); // still idempotent
   });
 
   it('aborting before or during a wait gives an AbortError with the reason as cause', async () => {
-    const wq = new WatchQueue({ pages: 1 });
+    const wq = open();
     const before = new AbortController();
     before.abort(new Error('before'));
     await expect(wq.wait({ signal: before.signal })).rejects.toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', cause: { message: 'before' } });

@@ -129,9 +129,9 @@ function hostClient() {
     close: (fd) => native.close(fd),
     ioctl: () => 0,
     read: () => 0,
-    mmapReadOnly: (_fd, length) => native.mmapAnonymous(length, native.PROT_READ),
+    mmap: (_fd, length) => native.mmapAnonymous(length, native.PROT_READ),
     addressOf: (v) => native.addressOf(v),
-    waitReadable: async () => {},
+    waitReadable: async () => 1,
     pageSize: PAGE,
   };
   return Ummunotify.open({ binding });

@@ -18,7 +18,7 @@ import {
 } from './abi.js';
 import { throwIfAborted } from '@kchan/native/errors';
 import { FairBudget } from '@kchan/native/fair';
-import { O_CLOEXEC, O_NONBLOCK, O_RDONLY, type DeviceMapping, type UmmunotifyBinding } from './binding.js';
+import { MAP_SHARED, O_CLOEXEC, O_NONBLOCK, O_RDONLY, PROT_READ, type DeviceMapping, type UmmunotifyBinding } from './binding.js';
 import { UmmunotifyError, hasCode, toUmmunotifyError } from './errors.js';
 import { nativeBinding } from './native.js';
 
@@ -142,7 +142,7 @@ export class Ummunotify {
     }
     let mapping: DeviceMapping;
     try {
-      mapping = binding.mmapReadOnly(fd, binding.pageSize);
+      mapping = binding.mmap(fd, binding.pageSize, PROT_READ, MAP_SHARED, 0);
     } catch (e) {
       try {
         binding.close(fd);
@@ -215,7 +215,7 @@ export class Ummunotify {
       let mapping: DeviceMapping;
       try {
         // The slot array follows the generation page.
-        mapping = this.#binding.mmapReadOnly(fd, MAX_SLOTS * 8, this.#binding.pageSize);
+        mapping = this.#binding.mmap(fd, MAX_SLOTS * 8, PROT_READ, MAP_SHARED, this.#binding.pageSize);
       } catch (e) {
         throw toUmmunotifyError(e, 'mmap', 'ummunotify slot array');
       }
@@ -380,7 +380,7 @@ export class Ummunotify {
       // Level-triggered: an event queued after the read above makes the
       // fd readable, so the wait cannot miss it.
       try {
-        await this.#binding.waitReadable(this.#fd, signal);
+        await this.#binding.waitReadable(this.#fd, signal ? { signal } : {});
       } catch (e) {
         if (this.closed) return;
         throw e;

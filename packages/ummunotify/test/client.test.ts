@@ -27,6 +27,7 @@ function fakeDevice(opts: { features?: number } = {}) {
     },
     ioctl: (_fd, request, arg) => {
       calls.push(`ioctl ${request.toString(16)}`);
+      if (!ArrayBuffer.isView(arg)) throw errno('EFAULT', 'ioctl');
       const v = new DataView(arg.buffer, arg.byteOffset, arg.byteLength);
       if (request === 0x40205502 && v.getBigUint64(8, true) <= v.getBigUint64(0, true)) throw errno('EINVAL', 'ioctl');
       if (request === 0xc0045501) v.setUint32(0, v.getUint32(0, true) & (opts.features ?? 0), true);
@@ -56,12 +57,12 @@ function fakeDevice(opts: { features?: number } = {}) {
       v.setBigUint64(k * 32 + 24, gen[0]!, true);
       return (k + 1) * 32;
     },
-    mmapReadOnly: (_fd, length, offset): DeviceMapping => {
+    mmap: (_fd, length, _prot, _flags, offset): DeviceMapping => {
       calls.push(`mmap ${length} @${offset ?? 0}`);
       return offset ? { buffer: slotBuf, unmap: () => calls.push('unmap slots') } : { buffer: page, unmap: () => calls.push('unmap') };
     },
     addressOf: () => 0x1000n,
-    waitReadable: () => Promise.resolve(),
+    waitReadable: () => Promise.resolve(1),
     pageSize: 4096,
   };
   const invalidate = (...cookies: bigint[]) => {
@@ -196,13 +197,13 @@ describe('Ummunotify (fake binding)', () => {
   it('reports a failed slot-array mmap; the feature can be asked for again', () => {
     const d = fakeDevice({ features: FEATURE_REGION_GENERATION });
     const u = Ummunotify.open({ binding: d.binding });
-    const mmap = d.binding.mmapReadOnly;
-    d.binding.mmapReadOnly = () => {
+    const mmap = d.binding.mmap;
+    d.binding.mmap = () => {
       throw errno('ENOMEM', 'mmap');
     };
     expect(() => u.exchangeFeatures(FEATURE_REGION_GENERATION)).toThrow(expect.objectContaining({ code: 'ENOMEM', syscall: 'mmap' }));
     expect(u.regionGenerationEnabled).toBe(false);
-    d.binding.mmapReadOnly = mmap;
+    d.binding.mmap = mmap;
     expect(u.exchangeFeatures(0)).toBe(0); // the fake forgets; the kernel keeps it on
     u.exchangeFeatures(FEATURE_REGION_GENERATION);
     expect(u.regionGenerationEnabled).toBe(true);
@@ -211,7 +212,7 @@ describe('Ummunotify (fake binding)', () => {
 
   it('closes the fd when mapping the page fails', () => {
     const d = fakeDevice();
-    d.binding.mmapReadOnly = () => {
+    d.binding.mmap = () => {
       throw errno('ENODEV', 'mmap');
     };
     expect(() => Ummunotify.open({ binding: d.binding })).toThrow(expect.objectContaining({ code: 'ENODEV' }));

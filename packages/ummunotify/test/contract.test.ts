@@ -20,10 +20,10 @@ function quietDevice(): UmmunotifyBinding {
     read: () => {
       throw errno('EAGAIN', 11, 'read');
     },
-    mmapReadOnly: () => ({ buffer: new ArrayBuffer(4096), unmap: () => {} }),
+    mmap: () => ({ buffer: new ArrayBuffer(4096), unmap: () => {} }),
     addressOf: () => 0x1000n,
-    waitReadable: (_fd, signal) =>
-      new Promise<void>((_resolve, reject) => {
+    waitReadable: (_fd, { signal } = {}) =>
+      new Promise<number>((_resolve, reject) => {
         const onAbort = (): void => {
           waits.delete(reject);
           reject(Object.assign(new Error('The operation was aborted'), { name: 'AbortError', code: 'ABORT_ERR', cause: signal?.reason }));

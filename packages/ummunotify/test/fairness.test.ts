@@ -26,9 +26,9 @@ function floodBinding(): UmmunotifyBinding {
       }
       return n * 32;
     },
-    mmapReadOnly: () => ({ buffer: page, unmap: () => {} }),
+    mmap: () => ({ buffer: page, unmap: () => {} }),
     addressOf: () => 0x1000n,
-    waitReadable: () => Promise.resolve(),
+    waitReadable: () => Promise.resolve(1),
     pageSize: 4096,
   };
 }
