@@ -45,7 +45,7 @@ options:
   --kernel K      6.1, 6.12, debug, all (= 6.1,6.12), a comma list, or a full uname -r
                   (test/build/selftest-oops: all; exec/shell: 6.12). debug = KASAN/lockdep/
                   kmemleak 6.1 built from linux-source-6.1, cached in /var/cache/kchan
-  --timeout S     kill the VM after S seconds (default 600, 1800 on the debug
+  --timeout S     kill the VM after S seconds (default 1200, 2400 on the debug
                   kernel, where KASAN/lockdep make the suites ~3x slower; stress: 1800)
   --smp N         guest CPUs (default 2)
   --mem MB        guest memory (default 2048)
@@ -205,7 +205,7 @@ async function runInVmOnce(k, prep, opts, { command, cwd, env = {}, show, files 
     if (fatal) qemuOpts.stopSoon?.(`"${fatal}" in the kernel log`);
   };
 
-  const timeoutS = opts.timeoutS ?? (k.debug ? 1800 : 600);
+  const timeoutS = opts.timeoutS ?? (k.debug ? 2400 : 1200);
   log.step(
     `booting ${k.kver} (smp ${opts.smp}, ${opts.mem} MB${mode === 'shell' ? '' : `, timeout ${timeoutS} s`})…`,
   );
