@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `pnpm test:arm64`: the host unit tests of native, ring, ummunotify and kue
 // under the official Node 20 arm64 binary, run by qemu-aarch64-static with
-// Debian's arm64 libc (-L /usr/aarch64-linux-gnu), loading the linux-arm64
+// Debian's arm64 libc (libc6:arm64 in /lib/aarch64-linux-gnu, -L /), loading the linux-arm64
 // prebuild from the PACKED @kchan/native tarball (KCHAN_NATIVE_ADDON_DIR
 // points the loader at the unpacked tarball; PREBUILDS_ONLY keeps
 // node-gyp-build away from any build/ directory).
@@ -20,11 +20,15 @@ import { join, resolve } from 'node:path';
 const NODE_VERSION = '20.19.6';
 const root = resolve(import.meta.dirname, '..');
 const cache = process.env.KCHAN_ARM64_CACHE ?? '/var/cache/kchan/arm64';
-const sysroot = '/usr/aarch64-linux-gnu';
+// Debian's arm64 multiarch libc (libc6:arm64, libstdc++6:arm64), found by
+// qemu through -L /. Not the cross toolchain's copy in /usr/aarch64-linux-gnu:
+// Node 20 under qemu-user spins at startup with that one (seen with qemu 7.2
+// and 10.0: `node -e 1` never returns, `node --version` does).
+const sysroot = '/';
 const started = Date.now();
 
 const qemu = spawnSync('qemu-aarch64-static', ['--version'], { stdio: 'ignore' });
-if (qemu.status !== 0 || !existsSync(join(sysroot, 'lib', 'ld-linux-aarch64.so.1'))) {
+if (qemu.status !== 0 || !existsSync('/lib/ld-linux-aarch64.so.1')) {
   console.error('test:arm64: needs qemu-user-static and libc6:arm64 (run scripts/setup.sh as root)');
   process.exit(1);
 }

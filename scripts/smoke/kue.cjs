@@ -1,10 +1,10 @@
 'use strict';
-// @kchan/kue: a KueReader over an injected binding (no device, no addon).
+// @kchan/kue: a KueReader over an injected binding (a KchanBinding; no device, no addon).
 const assert = require('node:assert/strict');
 const { KueReader } = require('@kchan/kue');
 const calls = [];
 const binding = {
-  openNonBlocking: (path) => (calls.push(['open', path]), 42),
+  open: (path, _flags) => (calls.push(['open', path]), 42),
   close: (fd) => calls.push(['close', fd]),
   read: () => {
     const e = new Error('EAGAIN: resource temporarily unavailable, read');

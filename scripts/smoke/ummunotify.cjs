@@ -1,5 +1,5 @@
 'use strict';
-// @kchan/ummunotify: an Ummunotify reader over an injected binding (no device, no addon).
+// @kchan/ummunotify: an Ummunotify reader over an injected binding (a KchanBinding; no device, no addon).
 const assert = require('node:assert/strict');
 const { Ummunotify } = require('@kchan/ummunotify');
 const page = new ArrayBuffer(4096);
@@ -9,7 +9,7 @@ const binding = {
   close: (fd) => calls.push(['close', fd]),
   ioctl: () => 0,
   read: () => 0,
-  mmapReadOnly: () => ({ buffer: page, byteLength: 4096, unmap() { calls.push(['unmap']); } }),
+  mmap: () => ({ buffer: page, unmap() { calls.push(['unmap']); } }),
   addressOf: () => 0n,
   waitReadable: () => new Promise(() => {}),
   pageSize: 4096,
