@@ -234,6 +234,10 @@ async function main() {
     npm_config_registry: registry,
     npm_config_cache: join(work, 'npm-cache'),
     npm_config_store_dir: join(work, 'pnpm-store'),
+    // pnpm's metadata cache too: it is keyed by registry host and port, so
+    // metadata left by an earlier run on the same random port would make
+    // `pnpm publish -r` skip versions it believes are published already.
+    npm_config_cache_dir: join(work, 'pnpm-cache'),
     npm_config_update_notifier: 'false',
   };
   console.log(`\nregistry: verdaccio on ${registry}`);

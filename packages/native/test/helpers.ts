@@ -4,6 +4,13 @@ import { join } from 'node:path';
 
 import { close, isErrnoError } from '../src/index.js';
 
+/**
+ * What an ioctl the kernel does not know fails with: ENOTTY, except under
+ * qemu-user (pnpm test:arm64 sets KCHAN_QEMU_USER=1), which does not forward
+ * ioctl requests it has no table entry for and answers ENOSYS itself.
+ */
+export const UNKNOWN_IOCTL = process.env.KCHAN_QEMU_USER === '1' ? 'ENOSYS' : 'ENOTTY';
+
 /** Asserts fn throws an errno error with `code` (and `syscall`), returns it. */
 export function expectErrno(fn: () => unknown, code: string, syscall?: string): Error {
   let caught: unknown;
