@@ -210,7 +210,35 @@ def scan_ring(base, nslots, tail, head):
     return out, tail
 
 
-class WatchQueue:
+class _Device:
+    """An open kchan device: its fd and, once mapped, its mapping.
+
+    ``close()`` unmaps and closes the fd (idempotent); ``with`` closes too.
+    """
+
+    fd = -1
+    _map = None
+
+    def wait(self, timeout=None):
+        """Wait until the fd is readable (True) or the timeout passes (False)."""
+        return _wait_readable(self.fd, timeout)
+
+    def close(self):
+        if self._map is not None:
+            self._map.close()
+            self._map = None
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class WatchQueue(_Device):
     """A /dev/watch_queue fd with its ring mapped read-write.
 
     ``read()`` returns the entries between the reader's tail and the head (skip
@@ -274,21 +302,7 @@ class WatchQueue:
         if self._map is not None and self._map.addr is not None:
             if load_acquire_u32(self._map.addr + _META_HEAD) != self._tail:
                 return True
-        return _wait_readable(self.fd, timeout)
-
-    def close(self):
-        if self._map is not None:
-            self._map.close()
-            self._map = None
-        if self.fd >= 0:
-            os.close(self.fd)
-            self.fd = -1
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+        return super().wait(timeout)
 
 
 # ---------------------------------------------------------------- kue
@@ -327,7 +341,7 @@ def decode_kue_records(buf, n):
     return out
 
 
-class KueReader:
+class KueReader(_Device):
     """A non-blocking /dev/kue reader. Messages sent before the open are not seen."""
 
     def __init__(self, path="/dev/kue", bufsize=4096):
@@ -365,20 +379,6 @@ class KueReader:
                     raise
                 self.bufsize = min(self.bufsize * 2, _KUE_MAX_RECORD)
 
-    def wait(self, timeout=None):
-        return _wait_readable(self.fd, timeout)
-
-    def close(self):
-        if self.fd >= 0:
-            os.close(self.fd)
-            self.fd = -1
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
 
 # ---------------------------------------------------------------- ummunotify
 
@@ -415,7 +415,7 @@ def decode_ummunotify_events(buf, n):
     return events, last
 
 
-class Ummunotify:
+class Ummunotify(_Device):
     """A /dev/ummunotify fd with its read-only generation page mapped.
 
     ``changed()`` is the fast path: one acquire load, no syscall. ``read_events()``
@@ -485,19 +485,4 @@ class Ummunotify:
             return []
         return self.read_events()
 
-    def wait(self, timeout=None):
-        return _wait_readable(self.fd, timeout)
 
-    def close(self):
-        if self._map is not None:
-            self._map.close()
-            self._map = None
-        if self.fd >= 0:
-            os.close(self.fd)
-            self.fd = -1
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
