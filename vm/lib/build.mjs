@@ -36,6 +36,19 @@ function hashTree(dir, extra) {
   return h.digest('hex');
 }
 
+/** Copy the sources of `src` to `dest` (no build artifacts), leaving out what `skip(rel)` says. */
+function copySources(src, dest, skip = () => false) {
+  cpSync(src, dest, {
+    recursive: true,
+    filter: (p) => {
+      if (p === src) return true;
+      if (skip(p.slice(src.length + 1))) return false;
+      const name = p.split('/').pop();
+      return statSync(p).isDirectory() ? !IGNORED_DIRS.test(name) : !ARTIFACT.test(name);
+    },
+  });
+}
+
 function runMake(args, logLines) {
   const cmd = ['make', ...args];
   logLines.push(`$ ${cmd.join(' ')}`);
@@ -83,15 +96,7 @@ export function buildModules(k, { src, buildDir, label, subdirs = [], logFile, c
   rmSync(stamp, { force: true });
   rmSync(buildDir, { recursive: true, force: true });
   mkdirSync(buildDir, { recursive: true });
-  cpSync(src, buildDir, {
-    recursive: true,
-    filter: (p) => {
-      const name = p.split('/').pop();
-      if (p === src) return true;
-      const st = statSync(p);
-      return st.isDirectory() ? !IGNORED_DIRS.test(name) : !ARTIFACT.test(name);
-    },
-  });
+  copySources(src, buildDir);
 
   const lines = [];
   let ok = runMake([MAKE_JOBS, '-C', k.headers, `M=${buildDir}`, ...flags, 'modules'], lines);
@@ -144,16 +149,8 @@ function checkProductionExports(k, { src, buildDir, logFile }) {
   const hooks = [...header.matchAll(/^[a-z][\w ]*?\b(\w+)\([^;]*\);/gm)].map((m) => m[1]);
   rmSync(buildDir, { recursive: true, force: true });
   mkdirSync(buildDir, { recursive: true });
-  cpSync(src, buildDir, {
-    recursive: true,
-    filter: (p) => {
-      if (p === src) return true;
-      const rel = p.slice(src.length + 1);
-      if (rel.startsWith('test')) return false;
-      const name = p.split('/').pop();
-      return statSync(p).isDirectory() ? !IGNORED_DIRS.test(name) : !ARTIFACT.test(name);
-    },
-  });
+  // The module alone: the test modules under test/ are not part of it.
+  copySources(src, buildDir, (rel) => rel.startsWith('test'));
   const lines = [];
   const ok = runMake([MAKE_JOBS, '-C', k.headers, `M=${buildDir}`, 'W=1', 'modules'], lines);
   const output = lines.join('\n');
