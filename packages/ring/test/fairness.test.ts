@@ -5,15 +5,14 @@
 // the iterator never sleeps for want of a wake-up (test/sim-binding.ts,
 // injected as WatchQueue's binding). Everything else is the real
 // @kchan/native.
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { measureFairness } from '../../native/test/shared/fairness.js';
 import { RingWriter, WatchQueue } from '../src/index.js';
+import { buildRingbench } from './helpers.js';
 import { simDevice } from './sim-binding.js';
 
 const RING_BYTES = 64 * 1024;
@@ -23,11 +22,7 @@ const ITEMS = 1_000_000;
 let dir = '';
 let bin = '';
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'kchan-fair-'));
-  bin = join(dir, 'ringbench');
-  const src = fileURLToPath(new URL('../bench/ringbench.c', import.meta.url));
-  const inc = fileURLToPath(new URL('../../uapi/include', import.meta.url));
-  execFileSync('gcc', ['-O2', `-I${inc}`, '-o', bin, src]);
+  ({ dir, bin } = buildRingbench('kchan-fair-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

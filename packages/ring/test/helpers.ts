@@ -1,4 +1,24 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 import { RingEntry } from '../src/index.js';
+
+/**
+ * Compile bench/ringbench.c (a C producer speaking the kernel's side of the
+ * ring protocol) into a fresh temp dir; returns the dir (remove it after)
+ * and the binary.
+ */
+export function buildRingbench(prefix: string): { dir: string; bin: string } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const bin = join(dir, 'ringbench');
+  const src = fileURLToPath(new URL('../bench/ringbench.c', import.meta.url));
+  const inc = fileURLToPath(new URL('../../uapi/include', import.meta.url));
+  execFileSync('gcc', ['-O2', `-I${inc}`, '-o', bin, src]);
+  return { dir, bin };
+}
 
 /** Payload of `slots - 1` slots as u32 words seq, seq + 1, ... (the kchan_test pattern). */
 export function patternPayload(seq: number, slots: number): Uint8Array {

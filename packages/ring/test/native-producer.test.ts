@@ -3,26 +3,20 @@
 // pages: every entry arrives, in order, never torn. This is the ring-level
 // proof that Atomics on the non-shared buffer order and re-read memory
 // under V8's optimising compiler (ARCHITECTURE: "Memory order from JS").
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as native from '@kchan/native';
 import { RingReader, RingWriter } from '../src/index.js';
-import { checkPattern } from './helpers.js';
+import { buildRingbench, checkPattern } from './helpers.js';
 
 const RING_BYTES = 64 * 1024;
 let dir = '';
 let bin = '';
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'kchan-ring-'));
-  bin = join(dir, 'ringbench');
-  const src = fileURLToPath(new URL('../bench/ringbench.c', import.meta.url));
-  const inc = fileURLToPath(new URL('../../uapi/include', import.meta.url));
-  execFileSync('gcc', ['-O2', `-I${inc}`, '-o', bin, src]);
+  ({ dir, bin } = buildRingbench('kchan-ring-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
