@@ -78,6 +78,7 @@ static const struct ioctl_desc ioctls[] = {
 	  sizeof(struct watch_queue_watch) },
 	{ DEV_WQ, "IOC_WATCH_QUEUE_REMOVE_WATCH", IOC_WATCH_QUEUE_REMOVE_WATCH,
 	  sizeof(__u32) },
+	{ DEV_WQ, "IOC_WATCH_QUEUE_RESET", IOC_WATCH_QUEUE_RESET, 0 },
 	{ DEV_UMMU, "UMMUNOTIFY_EXCHANGE_FEATURES", UMMUNOTIFY_EXCHANGE_FEATURES,
 	  sizeof(__u32) },
 	{ DEV_UMMU, "UMMUNOTIFY_REGISTER_REGION", UMMUNOTIFY_REGISTER_REGION,
@@ -415,7 +416,7 @@ static void op_wq_ioctl(void)
 
 	if (fd < 0)
 		return;
-	switch (rn(4)) {
+	switch (rn(5)) {
 	case 0: {
 		static const unsigned long sizes[] = { 0, 1, 2, 3, 4, 8, 16,
 			64, 128, 255, 256, 257, 512, 1UL << 31, ~0UL };
@@ -456,6 +457,13 @@ static void op_wq_ioctl(void)
 		r = ioctl(fd, IOC_WATCH_QUEUE_ADD_WATCH, arg);
 		record("ioctl(%d, ADD_WATCH, %p {type %u id %u flags %#x rsv %#x}) = %ld",
 		       fd, arg, w.type, w.id, w.flags, w.reserved, r < 0 ? -errno : r);
+		break;
+	}
+	case 3: {
+		unsigned long arg = chance(90) ? 0 : (unsigned long)rint64();
+
+		r = ioctl(fd, IOC_WATCH_QUEUE_RESET, arg);
+		record("ioctl(%d, RESET, %#lx) = %ld", fd, arg, r < 0 ? -errno : r);
 		break;
 	}
 	default: {
