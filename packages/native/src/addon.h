@@ -10,6 +10,7 @@
 namespace kchan {
 
 class Poller;
+struct RemoteCloser;
 
 struct EnvData {
   Napi::FunctionReference mapping_ctor;
@@ -17,6 +18,9 @@ struct EnvData {
   // Open pollers by fd, so close(fd) can close them first and a second
   // poller on the same fd is refused (libuv allows one watcher per fd).
   std::multimap<int, Poller*> pollers;
+  // Wakes this environment's loop when another thread closes an fd one of
+  // its pollers watches (poller.cc). Created with the first poller.
+  RemoteCloser* remote = nullptr;
   // The JS KchanError class (errors.ts), set by the loader through
   // _setErrorClass(): ErrnoError() constructs its errors with it.
   Napi::FunctionReference error_ctor;
@@ -30,8 +34,10 @@ void InitFd(Napi::Env env, Napi::Object exports);
 void InitMmap(Napi::Env env, Napi::Object exports);
 void InitPoller(Napi::Env env, Napi::Object exports);
 
-// Closes (uv_close) every poller watching fd in this environment; used by
-// close(fd) so the fd is never closed under an active watcher.
+// Closes (uv_close) every poller watching fd in this environment, and asks
+// the other environments (worker threads) watching fd to do the same on
+// their own loops; used by close(fd) so the fd is never closed under an
+// active watcher and no wait on it stays pending in any thread.
 void ClosePollersForFd(Napi::Env env, int fd);
 
 }  // namespace kchan

@@ -9,6 +9,12 @@
 //    be collected with a live watcher; stop()/close() drop it.
 //  * An environment cleanup hook closes the handle when a worker exits, so
 //    the loop closes without open handles.
+//  * close(fd) from any thread settles the waits on fd in every thread: a
+//    process-wide registry (fd -> environment, poller id) lets the closing
+//    thread wake each other environment's loop (one unref'd uv_async_t per
+//    environment), which then closes those pollers as a local close(fd)
+//    would. Pollers are named by id, not fd, so a number reused by a later
+//    open() in between is left alone.
 //  * Events are reported as Linux poll(2) bits. libuv folds EPOLLERR into a
 //    UV_EBADF status and EPOLLHUP into "readable", so after every wakeup the
 //    exact revents are read with poll(fd, 0 timeout). POLLERR, POLLHUP and
@@ -17,6 +23,7 @@
 #include <poll.h>
 #include <uv.h>
 
+#include <mutex>
 #include <vector>
 
 #include "addon.h"
@@ -33,6 +40,63 @@ struct PollBlock {
 };
 
 constexpr int kRequestable = POLLIN | POLLPRI | POLLOUT | POLLRDHUP;
+
+}  // namespace
+
+// One per environment that has created a poller; freed by uv_close.
+struct RemoteCloser {
+  uv_async_t async;
+  napi_env env;
+  std::vector<uint64_t> ids;  // pollers closed from another thread; g_mu
+};
+
+namespace {
+
+struct Registration {
+  RemoteCloser* remote;
+  uint64_t id;
+};
+
+// Guards g_registry, g_next_id and every RemoteCloser::ids.
+std::mutex g_mu;
+std::multimap<int, Registration> g_registry;
+uint64_t g_next_id = 0;
+
+void OnRemoteClose(uv_async_t* handle);
+
+void RemoteCleanupHook(void* arg) {
+  auto* remote = static_cast<RemoteCloser*>(arg);
+  {
+    std::lock_guard<std::mutex> lock(g_mu);
+    for (auto it = g_registry.begin(); it != g_registry.end();) {
+      if (it->second.remote == remote) it = g_registry.erase(it);
+      else ++it;
+    }
+  }
+  EnvData* data = GetEnvData(remote->env);
+  if (data != nullptr) data->remote = nullptr;
+  uv_close(reinterpret_cast<uv_handle_t*>(&remote->async), [](uv_handle_t* h) {
+    delete static_cast<RemoteCloser*>(h->data);
+  });
+}
+
+RemoteCloser* GetRemoteCloser(Napi::Env env, uv_loop_t* loop) {
+  EnvData* data = GetEnvData(env);
+  if (data->remote != nullptr) return data->remote;
+  auto* remote = new RemoteCloser();
+  int r = uv_async_init(loop, &remote->async, OnRemoteClose);
+  if (r < 0) {
+    delete remote;
+    ThrowErrno(env, -r, "uv_async_init");
+  }
+  remote->async.data = remote;
+  remote->env = env;
+  // Never keeps the loop alive: started pollers do, when someone waits.
+  uv_unref(reinterpret_cast<uv_handle_t*>(&remote->async));
+  napi_add_env_cleanup_hook(env, RemoteCleanupHook, remote);
+  data->remote = remote;
+  return remote;
+}
 
 }  // namespace
 
@@ -65,6 +129,7 @@ class Poller : public Napi::ObjectWrap<Poller> {
     uv_loop_t* loop = nullptr;
     if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr)
       throw Napi::Error::New(env, "napi_get_uv_event_loop failed");
+    RemoteCloser* remote = GetRemoteCloser(env, loop);
     auto* block = new PollBlock();
     int r = uv_poll_init(loop, &block->handle, fd_);
     if (r < 0) {
@@ -74,6 +139,11 @@ class Poller : public Napi::ObjectWrap<Poller> {
     block->owner = this;
     block->handle.data = block;
     block_ = block;
+    {
+      std::lock_guard<std::mutex> lock(g_mu);
+      id_ = ++g_next_id;
+      g_registry.emplace(fd_, Registration{remote, id_});
+    }
     env_ = env;
     callback_ = Napi::Persistent(info[1].As<Napi::Function>());
     async_ = std::make_unique<Napi::AsyncContext>(env, "kchan.Poller");
@@ -101,6 +171,16 @@ class Poller : public Napi::ObjectWrap<Poller> {
         }
       }
     }
+    {
+      std::lock_guard<std::mutex> lock(g_mu);
+      auto range = g_registry.equal_range(fd_);
+      for (auto it = range.first; it != range.second; ++it) {
+        if (it->second.id == id_) {
+          g_registry.erase(it);
+          break;
+        }
+      }
+    }
     block_->owner = nullptr;
     uv_poll_stop(&block_->handle);
     uv_close(reinterpret_cast<uv_handle_t*>(&block_->handle), [](uv_handle_t* h) {
@@ -119,6 +199,8 @@ class Poller : public Napi::ObjectWrap<Poller> {
   // close(fd) under this poller: close the watcher and, if it was started
   // (someone is waiting on it), settle that wait with EBADF, as a POLLNVAL
   // would: a wait on a closed fd could never complete otherwise.
+  uint64_t id() const { return id_; }
+
   void CloseForFdClose(Napi::Env env) {
     if (block_ == nullptr) return;
     bool waiting = active_;
@@ -258,6 +340,7 @@ class Poller : public Napi::ObjectWrap<Poller> {
   }
 
   int fd_ = -1;
+  uint64_t id_ = 0;  // in g_registry while the handle is open
   int events_ = 0;
   bool active_ = false;
   PollBlock* block_ = nullptr;
@@ -266,8 +349,49 @@ class Poller : public Napi::ObjectWrap<Poller> {
   std::unique_ptr<Napi::AsyncContext> async_;
 };
 
+namespace {
+
+// On the loop of an environment whose pollers another thread's close(fd)
+// named: close them as a close(fd) in this thread would.
+void OnRemoteClose(uv_async_t* handle) {
+  auto* remote = static_cast<RemoteCloser*>(handle->data);
+  std::vector<uint64_t> ids;
+  {
+    std::lock_guard<std::mutex> lock(g_mu);
+    ids.swap(remote->ids);
+  }
+  Napi::Env env(remote->env);
+  EnvData* data = GetEnvData(env);
+  if (data == nullptr) return;
+  for (uint64_t id : ids) {
+    // Looked up again for each id: a callback may close or open pollers.
+    Poller* found = nullptr;
+    for (auto& entry : data->pollers) {
+      if (entry.second->id() == id) {
+        found = entry.second;
+        break;
+      }
+    }
+    if (found != nullptr) found->CloseForFdClose(env);
+  }
+}
+
+}  // namespace
+
 void ClosePollersForFd(Napi::Env env, int fd) {
   EnvData* data = GetEnvData(env);
+  // Other threads first, while the fd is still open: their pollers are
+  // named now, and closed on their own loops.
+  {
+    std::lock_guard<std::mutex> lock(g_mu);
+    auto range = g_registry.equal_range(fd);
+    for (auto it = range.first; it != range.second; ++it) {
+      RemoteCloser* remote = it->second.remote;
+      if (remote == data->remote) continue;
+      remote->ids.push_back(it->second.id);
+      uv_async_send(&remote->async);
+    }
+  }
   // Collected first: a callback may open another poller, which close(2)
   // then makes POLLNVAL (EBADF) on its first wakeup.
   std::vector<Poller*> found;

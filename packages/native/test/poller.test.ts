@@ -268,6 +268,43 @@ describe('Poller in a terminated worker', () => {
   }, 20_000); // a worker loads node and the addon: slow on a busy 2-core CI host
 });
 
+describe('close(fd) across threads', () => {
+  it('settles a wait a worker thread has pending on the fd, and leaves a number reused since alone', async () => {
+    const [r, w] = pipe2(O_NONBLOCK | O_CLOEXEC);
+    // The worker waits on r and reports through shared memory: [state, result].
+    // state 1: waiting; 2: settled (result -errno, or revents).
+    const code = `
+      const { workerData } = require('node:worker_threads');
+      const n = require(${JSON.stringify(packageRoot)});
+      const res = new Int32Array(workerData.sab);
+      n.waitReadable(workerData.fd).then(
+        (revents) => { Atomics.store(res, 1, revents); },
+        (err) => { Atomics.store(res, 1, err.code === 'EBADF' && err.syscall === 'poll' ? -9 : -1000); },
+      ).finally(() => { Atomics.store(res, 0, 2); Atomics.notify(res, 0); });
+      Atomics.store(res, 0, 1);
+      Atomics.notify(res, 0);
+    `;
+    const sab = new SharedArrayBuffer(8);
+    const res = new Int32Array(sab);
+    const worker = new Worker(code, { eval: true, workerData: { sab, fd: r } });
+    const exited = new Promise((resolve, reject) => {
+      worker.once('exit', resolve);
+      worker.once('error', reject);
+    });
+    while (Atomics.load(res, 0) === 0) await new Promise((res2) => setTimeout(res2, 5));
+    await new Promise((res2) => setTimeout(res2, 20)); // the worker's poller is started
+    close(r);
+    // The number comes back at once; the worker's wait must still end with
+    // EBADF (its poller watched the closed fd), not watch the new pipe.
+    const [r2, w2] = pipe2(O_NONBLOCK | O_CLOEXEC);
+    const deadline = Date.now() + 10_000;
+    while (Atomics.load(res, 0) !== 2 && Date.now() < deadline) await new Promise((res2) => setTimeout(res2, 5));
+    expect([...res]).toEqual([2, -9]);
+    expect(await exited).toBe(0); // nothing left keeps the worker's loop alive
+    closeQuietly(r2, w2, w);
+  }, 20_000); // a worker loads node and the addon: slow on a busy 2-core CI host
+});
+
 describe('poll / waitReadable', () => {
   it('resolves when readable', async () => {
     const [r, w] = pipe2(O_NONBLOCK | O_CLOEXEC);
