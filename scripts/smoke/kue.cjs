@@ -14,13 +14,9 @@ const binding = {
   ioctl: () => 0,
   waitReadable: () => new Promise(() => {}),
 };
-KueReader.open({ path: '/dev/kue-smoke', binding }).then(async (reader) => {
-  assert.ok(reader instanceof KueReader);
-  reader.close();
-  assert.deepEqual(calls[0], ['open', '/dev/kue-smoke']);
-  assert.ok(calls.some(([c, fd]) => c === 'close' && fd === 42));
-  console.log('kue: KueReader opened and closed over an injected binding');
-}).catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+const reader = KueReader.open({ path: '/dev/kue-smoke', binding });
+assert.ok(reader instanceof KueReader);
+reader.close();
+assert.deepEqual(calls[0], ['open', '/dev/kue-smoke']);
+assert.ok(calls.some(([c, fd]) => c === 'close' && fd === 42));
+console.log('kue: KueReader opened and closed over an injected binding');

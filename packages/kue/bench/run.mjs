@@ -79,7 +79,7 @@ const onRecord = (rec) => {
  * (an object, a payload view and a BigInt per message).
  */
 async function drain(n, bufferSize, consume) {
-  const r = await KueReader.open({ bufferSize });
+  const r = KueReader.open({ bufferSize });
   try {
     kcmd(`kue send ${n} ${SIZE}`);
     settle();
@@ -181,7 +181,7 @@ async function vm() {
     const raw = await pairs(rawDrain);
 
     // Memory: queue N messages for one open reader, compare slab usage.
-    const r = await KueReader.open();
+    const r = KueReader.open();
     kcmd('kue count');
     const s0 = slabBytes();
     kcmd(`kue send ${N} ${SIZE}`);

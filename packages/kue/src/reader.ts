@@ -87,11 +87,16 @@ export class KueReader implements AsyncIterable<KueMessage> {
     this.#copy = copy;
   }
 
-  /** Open the device (non-blocking). Throws KueError (e.g. code 'EACCES', 'ENOENT'). */
-  static async open(options: KueReaderOptions = {}): Promise<KueReader> {
+  /**
+   * Open the device (non-blocking, close-on-exec). Synchronous, like the
+   * other two readers' `open()` (docs/readers.md, "Opening"); `await
+   * KueReader.open()` keeps working. Throws KueError (e.g. code 'EACCES',
+   * 'ENOENT').
+   */
+  static open(options: KueReaderOptions = {}): KueReader {
     const path = options.path ?? KUE_DEVICE_PATH;
     const size = checkBufferSize(options.bufferSize ?? KUE_DEFAULT_BUFFER_SIZE);
-    const binding = options.binding ?? (await defaultBinding());
+    const binding = options.binding ?? defaultBinding();
     let fd: number;
     try {
       fd = binding.open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -369,12 +374,12 @@ export class KueReader implements AsyncIterable<KueMessage> {
     }
   }
 
-  /** `using r = await KueReader.open()`: close() at the end of the scope. */
+  /** `using r = KueReader.open()`: close() at the end of the scope. */
   [Symbol.dispose](): void {
     this.close();
   }
 
-  /** `await using r = await KueReader.open()`: close() at the end of the scope. */
+  /** `await using r = KueReader.open()`: close() at the end of the scope. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
   }

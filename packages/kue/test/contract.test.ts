@@ -5,7 +5,7 @@ import { KueReader } from '../src/index.js';
 import { MockKue } from './mock-binding.js';
 
 readerContract('KueReader (mock binding)', async () => {
-  const r = await KueReader.open({ binding: new MockKue() });
+  const r = KueReader.open({ binding: new MockKue() });
   return {
     iterate: (options) => r.messages(options),
     reader: r,

@@ -39,7 +39,7 @@ class FloodKue extends MockKue {
 
 describe('KueReader fairness', () => {
   it(`keeps timers running while ${ITEMS} messages stream through the iterator`, async () => {
-    const r = await KueReader.open({ binding: new FloodKue() });
+    const r = KueReader.open({ binding: new FloodKue() });
     const res = await measureFairness(r, ITEMS);
     r.close();
     expect(res.items).toBe(ITEMS);
@@ -50,7 +50,7 @@ describe('KueReader fairness', () => {
   }, 120_000);
 
   it(`keeps timers running under a consumeAsync() loop of ${ITEMS} messages`, async () => {
-    const r = await KueReader.open({ binding: new FloodKue() });
+    const r = KueReader.open({ binding: new FloodKue() });
     let n = 0;
     const loop = {
       async *[Symbol.asyncIterator]() {

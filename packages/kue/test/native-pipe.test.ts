@@ -12,7 +12,7 @@ const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 describe('KueReader with @kchan/native on a pipe', () => {
   it('waits for records, decodes them and stops on abort', async () => {
     const [rfd, wfd] = pipe2(O_CLOEXEC);
-    const r = await KueReader.open({ path: `/proc/self/fd/${rfd}`, copy: true });
+    const r = KueReader.open({ path: `/proc/self/fd/${rfd}`, copy: true });
     close(rfd);
     try {
       expect(r.readBatch()).toEqual([]);

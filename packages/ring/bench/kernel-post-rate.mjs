@@ -23,7 +23,7 @@ function kcmd(line) {
 
 const lines = [];
 for (const [slots, n] of [[1, 100000], [8, 15000], [63, 2000]]) {
-  const wq = new WatchQueue({ pages: 256 });
+  const wq = WatchQueue.open({ pages: 256 });
   wq.addWatch(WATCH_TYPE_KAPI, 1);
   const fits = kcmd(`wq bench ${n} ${slots}`);
   const full = kcmd(`wq bench ${n} ${slots}`);

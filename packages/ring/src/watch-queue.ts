@@ -71,17 +71,29 @@ export class WatchQueue implements AsyncIterable<Notification> {
   /** Loss reported by the readers before the last reset(). */
   private lostBefore = 0;
 
-  constructor(options: WatchQueueOptions = {}) {
-    this.binding = options.binding ?? native;
-    this.fd = this.binding.open(options.path ?? WATCH_QUEUE_DEVICE_PATH, native.O_RDWR | native.O_CLOEXEC);
+  private constructor(binding: KchanBinding, fd: number) {
+    this.binding = binding;
+    this.fd = fd;
+  }
+
+  /**
+   * Open the device (close-on-exec) and, with `pages`, size and map the
+   * ring. Synchronous, like the other two readers' `open()`
+   * (docs/readers.md, "Opening"). Throws a KchanError (e.g. code 'ENOENT'
+   * without the module, 'EACCES'); nothing stays open when it throws.
+   */
+  static open(options: WatchQueueOptions = {}): WatchQueue {
+    const binding = options.binding ?? native;
+    const wq = new WatchQueue(binding, binding.open(options.path ?? WATCH_QUEUE_DEVICE_PATH, native.O_RDWR | native.O_CLOEXEC));
     if (options.pages !== undefined) {
       try {
-        this.setSize(options.pages);
+        wq.setSize(options.pages);
       } catch (err) {
-        this.close();
+        wq.close();
         throw err;
       }
     }
+    return wq;
   }
 
   /** The file descriptor (for an external poller). */
@@ -269,12 +281,12 @@ export class WatchQueue implements AsyncIterable<Notification> {
     return this.notifications();
   }
 
-  /** `using wq = new WatchQueue()`: close() at the end of the scope. */
+  /** `using wq = WatchQueue.open()`: close() at the end of the scope. */
   [Symbol.dispose](): void {
     this.close();
   }
 
-  /** `await using wq = new WatchQueue()`: close() at the end of the scope. */
+  /** `await using wq = WatchQueue.open()`: close() at the end of the scope. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
   }

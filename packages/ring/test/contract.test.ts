@@ -7,7 +7,7 @@ import { WatchQueue } from '../src/index.js';
 import { simDevice } from './sim-binding.js';
 
 readerContract('WatchQueue (simulated device)', async () => {
-  const wq = new WatchQueue({ pages: 1, binding: simDevice().binding });
+  const wq = WatchQueue.open({ pages: 1, binding: simDevice().binding });
   return {
     iterate: (options) => wq.notifications(options),
     reader: wq,

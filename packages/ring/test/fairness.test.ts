@@ -32,7 +32,7 @@ describe('WatchQueue fairness', () => {
     const init = new ArrayBuffer(RING_BYTES);
     new RingWriter(init);
     writeFileSync(file, new Uint8Array(init));
-    const wq = new WatchQueue({ pages: RING_BYTES / 4096, binding: simDevice({ readable: true, file }).binding });
+    const wq = WatchQueue.open({ pages: RING_BYTES / 4096, binding: simDevice({ readable: true, file }).binding });
     const producer = spawn(bin, ['produce', file, String(ITEMS), '1', 'stream'], { stdio: 'inherit' });
     const exited = new Promise<number | null>((resolve) => producer.on('exit', resolve));
     const res = await measureFairness(wq, ITEMS);

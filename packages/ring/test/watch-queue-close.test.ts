@@ -14,7 +14,7 @@ let dev: SimDevice;
 /** A WatchQueue over a fresh simulated device (the one post() writes to). */
 function open(): WatchQueue {
   dev = simDevice();
-  return new WatchQueue({ pages: 1, binding: dev.binding });
+  return WatchQueue.open({ pages: 1, binding: dev.binding });
 }
 
 function post(n: number, slots = 2): void {

@@ -14,7 +14,7 @@ export function payloadText(payload: Uint8Array): string {
 }
 
 export async function runKue({ printer, signal, count }: CommonOptions): Promise<void> {
-  const reader = await KueReader.open();
+  const reader = KueReader.open();
   try {
     printer.note('tailing /dev/kue');
     let seen = 0;

@@ -69,7 +69,7 @@ export function describe(n: Notification): { record: EventRecord; human: string;
 
 export async function runWatch({ printer, signal, count }: CommonOptions, opts: WatchOptions): Promise<void> {
   const types = sourceTypes(opts.sources);
-  const wq = new WatchQueue({ pages: opts.pages });
+  const wq = WatchQueue.open({ pages: opts.pages });
   const onAbort = (): void => wq.close();
   signal.addEventListener('abort', onAbort, { once: true });
   try {

@@ -16,7 +16,7 @@ describe.skipIf(!inVm)(`kue sends from scheduler and hard-irq context (${inVm ? 
   });
 
   it('sends from sched_switch and a hard-irq timer: no hang, every message read or counted lost', async () => {
-    const reader = await KueReader.open();
+    const reader = KueReader.open();
     const seqs = new Set<number>();
     let lost = 0;
     const take = (r: KueRecord): void => {

@@ -278,7 +278,7 @@ describe.skipIf(!inVm)(`kue on the real kernel (${inVm ? 'VM' : SKIP_REASON})`, 
   });
 
   it('KueReader grows a 16-byte buffer to read a 64 KiB message', async () => {
-    const r = await KueReader.open({ bufferSize: 16 });
+    const r = KueReader.open({ bufferSize: 16 });
     try {
       const { first } = sent(kcmd('kue send 2 65536 kfree'));
       // 131072 bytes hold one 65560-byte record, not two. Payloads are
@@ -303,7 +303,7 @@ describe.skipIf(!inVm)(`kue on the real kernel (${inVm ? 'VM' : SKIP_REASON})`, 
 
   it('reports the exact number of messages dropped by the memory bound', async () => {
     setLimit(64 * 1024);
-    const r = await KueReader.open({ copy: true });
+    const r = KueReader.open({ copy: true });
     const early = rawOpen();
     try {
       const before = counts();
@@ -351,8 +351,8 @@ describe.skipIf(!inVm)(`kue on the real kernel (${inVm ? 'VM' : SKIP_REASON})`, 
 
   it('consume(): the same messages, payloads and loss count as readBatch(), one record per read or many; a throwing callback loses none', async () => {
     setLimit(64 * 1024);
-    const one = await KueReader.open({ bufferSize: recordSize(1024) });
-    const many = await KueReader.open();
+    const one = KueReader.open({ bufferSize: recordSize(1024) });
+    const many = KueReader.open();
     try {
       // 100 x 1 KiB into 64 KiB: the oldest 36 go.
       const { first, last } = sent(kcmd('kue send 100 1024'));
@@ -431,7 +431,7 @@ describe.skipIf(!inVm)(`kue on the real kernel (${inVm ? 'VM' : SKIP_REASON})`, 
   });
 
   it('accepts bursts from atomic context (spinlock and hard-irq timer)', async () => {
-    const r = await KueReader.open({ copy: true });
+    const r = KueReader.open({ copy: true });
     try {
       const { first, last } = sent(kcmd('kue burst 100 64'));
       expect(last - first).toBe(199n);
@@ -448,7 +448,7 @@ describe.skipIf(!inVm)(`kue on the real kernel (${inVm ? 'VM' : SKIP_REASON})`, 
   });
 
   it('wakes an async iterator when a message arrives, and stops on abort', async () => {
-    const r = await KueReader.open({ copy: true });
+    const r = KueReader.open({ copy: true });
     try {
       const ac = new AbortController();
       const got: string[] = [];
@@ -471,7 +471,7 @@ describe.skipIf(!inVm)(`kue on the real kernel (${inVm ? 'VM' : SKIP_REASON})`, 
   });
 
   it('answers KUE_IOC_INFO with this fd cursor and rejects unknown ioctls with ENOTTY', async () => {
-    const r = await KueReader.open();
+    const r = KueReader.open();
     try {
       const { last } = sent(kcmd('kue send 2 8'));
       const i0 = r.info();

@@ -7,7 +7,7 @@ const inVm = process.env.KCHAN_VM === '1';
 
 describe.skipIf(!inVm)('/dev/watch_queue (needs KCHAN_VM=1)', () => {
   readerContract('WatchQueue on /dev/watch_queue', async () => {
-    const wq = new WatchQueue({ pages: 1 });
+    const wq = WatchQueue.open({ pages: 1 });
     return {
       iterate: (options) => wq.notifications(options),
       reader: wq,

@@ -28,7 +28,7 @@ describe.skipIf(!inVm)('kernel API contexts' + (inVm ? '' : ` (skipped: ${SKIP_R
   });
 
   it('posts from sched_switch and a hard-irq timer: no hang, every entry delivered or counted lost', async () => {
-    const wq = new WatchQueue({ pages: 1 });
+    const wq = WatchQueue.open({ pages: 1 });
     const seqs = new Set<number>();
     let lost = 0;
     let dups = 0;
@@ -78,7 +78,7 @@ describe.skipIf(!inVm)('kernel API contexts' + (inVm ? '' : ` (skipped: ${SKIP_R
   });
 
   it('an overrun is visible in meta->lost right after draining, with no later post', () => {
-    const wq = new WatchQueue({ pages: 1 });
+    const wq = WatchQueue.open({ pages: 1 });
     try {
       wq.addWatch(WATCH_TYPE_KAPI, 4);
       const delivered = kcmd('wq burst 1000 2').delivered!;
@@ -105,7 +105,7 @@ describe.skipIf(!inVm)('kernel API contexts' + (inVm ? '' : ` (skipped: ${SKIP_R
   });
 
   it('ADD_WATCH before SET_SIZE is refused with ENODEV', () => {
-    const wq = new WatchQueue();
+    const wq = WatchQueue.open();
     try {
       let code = 'ok';
       try {
@@ -131,7 +131,7 @@ describe.skipIf(!inVm)('kernel API contexts' + (inVm ? '' : ` (skipped: ${SKIP_R
     ['more than a ring behind head', (head: number): number => head - 513],
   ] as const) {
     it(`a tail ${name}: poll() reports POLLERR with no post, RESET recovers the ring`, async () => {
-      const wq = new WatchQueue({ pages: 1 });
+      const wq = WatchQueue.open({ pages: 1 });
       const m = native.mmap(wq.fileDescriptor, native.pageSize, native.PROT_READ | native.PROT_WRITE, native.MAP_SHARED, 0);
       try {
         wq.addWatch(WATCH_TYPE_KAPI, 2);
@@ -186,7 +186,7 @@ describe.skipIf(!inVm)('kernel API contexts' + (inVm ? '' : ` (skipped: ${SKIP_R
     } finally {
       native.close(fd);
     }
-    const wq = new WatchQueue({ pages: 1 });
+    const wq = WatchQueue.open({ pages: 1 });
     try {
       wq.addWatch(WATCH_TYPE_KAPI, 6);
       kcmd('wq burst 1000 2');

@@ -21,7 +21,7 @@ import { EXTRA_MODULES, SKIP_REASON, inVm, kcmd, sh } from './helpers.js';
 const PAGE = native.pageSize;
 const open: WatchQueue[] = [];
 function queue(pages = 1): WatchQueue {
-  const wq = new WatchQueue({ pages });
+  const wq = WatchQueue.open({ pages });
   open.push(wq);
   return wq;
 }
@@ -166,7 +166,7 @@ describe.skipIf(!inVm)('watch_queue in the kernel' + (inVm ? '' : ` (skipped: ${
     );
     try {
       for (let i = 0; i < 300; i++) {
-        const wq = new WatchQueue({ pages: 1 });
+        const wq = WatchQueue.open({ pages: 1 });
         wq.addWatch(WATCH_TYPE_KAPI, 1);
         wq.addWatch(WATCH_TYPE_KAPI, 2);
         if (i % 2) wq.removeWatch(1);
