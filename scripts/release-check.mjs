@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `pnpm release` (part of `pnpm test`): a real release into a local registry.
 //
-// 1. Builds, cross-builds the linux-arm64 prebuild if it is missing, packs
+// 1. Builds, cross-builds the linux-arm64 prebuild unless it is up to date, packs
 //    every public package the way `pnpm publish` would and checks each
 //    tarball: publint and are-the-types-wrong clean, the files a consumer
 //    needs (the linux-x64 AND linux-arm64 prebuilds inside @kchan/native),
@@ -81,10 +81,9 @@ const packages = readdirSync(join(root, 'packages'))
 console.log('release: building');
 run('pnpm', ['-s', 'build'], { cwd: root, stdio: 'inherit' });
 const nativeDir = join(root, 'packages', 'native');
-if (!existsSync(join(nativeDir, 'prebuilds', 'linux-arm64'))) {
-  console.log('release: cross-building the linux-arm64 prebuild');
-  run(process.execPath, [join(nativeDir, 'scripts', 'build-native.mjs'), '--arch', 'arm64'], { cwd: nativeDir, stdio: 'inherit' });
-}
+// Cross-built unless the one there was built from these sources: a release
+// must never pack an arm64 addon older than the code.
+run(process.execPath, [join(nativeDir, 'scripts', 'build-native.mjs'), '--arch', 'arm64', '--if-stale'], { cwd: nativeDir, stdio: 'inherit' });
 
 const packed = new Map();
 for (const { dir, pkg } of packages) {

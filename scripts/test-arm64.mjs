@@ -60,9 +60,7 @@ if (!existsSync(join(nodeDir, 'package', 'bin', 'node'))) {
 const node = join(nodeDir, 'package', 'bin', 'node');
 
 const nativeDir = join(root, 'packages', 'native');
-if (!existsSync(join(nativeDir, 'prebuilds', 'linux-arm64'))) {
-  execFileSync(process.execPath, [join(nativeDir, 'scripts', 'build-native.mjs'), '--arch', 'arm64'], { stdio: 'inherit' });
-}
+execFileSync(process.execPath, [join(nativeDir, 'scripts', 'build-native.mjs'), '--arch', 'arm64', '--if-stale'], { stdio: 'inherit' });
 const work = mkdtempSync(join(tmpdir(), 'kchan-arm64-'));
 const packed = execFileSync('pnpm', ['pack', '--pack-destination', work], { cwd: nativeDir, encoding: 'utf8' })
   .trim()

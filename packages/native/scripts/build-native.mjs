@@ -9,6 +9,11 @@
 //                   g++-aarch64-linux-gnu, see scripts/setup.sh) in a scratch
 //                   copy, so build/Release keeps the host addon; implies
 //                   --native-only
+//   --if-stale      with --arch: skip the build when prebuilds/linux-<arch>/
+//                   was built from the same sources (binding.gyp, src/; a
+//                   SHA-256 kept in node_modules/.cache), so the release
+//                   check and test:arm64 never pack a prebuild older than
+//                   the source
 //
 // Compiles with prebuildify (N-API, stripped) into prebuilds/linux-<arch>/
 // (and build/Release/ for the host arch), against the headers of the Node
@@ -19,7 +24,8 @@
 // For the host arch it also builds the test-only addon (test/addon/), which
 // is never part of the published package.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch as hostArch, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -59,6 +65,37 @@ if (!nodedir) {
 process.env.npm_config_nodedir = nodedir;
 const nodeGyp = join(dirname(require.resolve('node-gyp/package.json')), 'bin', 'node-gyp.js');
 
+/** SHA-256 over what a build compiles: binding.gyp and src/ (sorted paths and contents). */
+function sourceHash() {
+  const h = createHash('sha256');
+  const files = ['binding.gyp', ...readdirSync(join(root, 'src'), { recursive: true }).map((f) => join('src', String(f)))].sort();
+  for (const f of files) {
+    const p = join(root, f);
+    if (!existsSync(p) || !/\.(gyp|cc|h|hpp|c)$/.test(f)) continue;
+    h.update(`${f}\0`).update(readFileSync(p)).update('\0');
+  }
+  return h.digest('hex');
+}
+/** The stamp's second half: the SHA-256 of each .node in prebuilds/linux-<arch>/. */
+function prebuildHash() {
+  const dir = join(root, 'prebuilds', `linux-${arch}`);
+  if (!existsSync(dir)) return 'none';
+  const h = createHash('sha256');
+  for (const f of readdirSync(dir).sort()) h.update(`${f}\0`).update(readFileSync(join(dir, f)));
+  return h.digest('hex');
+}
+// "<sources> <prebuild>": both must match, so a prebuild replaced since
+// (e.g. restored from a build cache) is rebuilt too.
+const stamp = join(root, 'node_modules', '.cache', `kchan-native-linux-${arch}.sha256`);
+const hash = cross ? sourceHash() : '';
+if (cross && argv.includes('--if-stale')) {
+  const built = existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === `${hash} ${prebuildHash()}`;
+  if (built) {
+    console.log(`@kchan/native: prebuilds/linux-${arch} is up to date with the sources`);
+    process.exit(0);
+  }
+}
+
 let cwd = root;
 if (cross) {
   const triple = CROSS[arch];
@@ -92,6 +129,8 @@ function done() {
     mkdirSync(dirname(out), { recursive: true });
     cpSync(join(cwd, 'prebuilds', `linux-${arch}`), out, { recursive: true });
     rmSync(cwd, { recursive: true, force: true });
+    mkdirSync(dirname(stamp), { recursive: true });
+    writeFileSync(stamp, `${hash} ${prebuildHash()}\n`);
     console.log(`@kchan/native: built prebuilds/linux-${arch}`);
     return;
   }
@@ -106,7 +145,7 @@ function done() {
     }
   }
   if (nativeOnly) return;
-  const extra = argv.filter((a) => a !== '--native-only');
+  const extra = argv.filter((a) => a !== '--native-only' && a !== '--if-stale');
   if (extra.length > 0) console.warn(`@kchan/native: build ignores arguments: ${extra.join(' ')}`);
   const tsup = join(dirname(require.resolve('tsup/package.json')), 'dist', 'cli-default.js');
   const r = spawnSync(process.execPath, [tsup], { cwd: root, stdio: 'inherit' });
