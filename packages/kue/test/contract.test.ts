@@ -11,4 +11,4 @@ readerContract('KueReader (mock binding)', async () => {
     reader: r,
     useFd: () => r.info(),
   };
-});
+}, KueReader);

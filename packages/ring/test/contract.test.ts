@@ -13,4 +13,4 @@ readerContract('WatchQueue (simulated device)', async () => {
     reader: wq,
     useFd: () => wq.fileDescriptor,
   };
-});
+}, WatchQueue);

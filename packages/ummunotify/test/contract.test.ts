@@ -43,4 +43,4 @@ readerContract('Ummunotify (injected binding)', async () => {
     reader: u,
     useFd: () => u.drain(),
   };
-});
+}, Ummunotify);

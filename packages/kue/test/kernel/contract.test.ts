@@ -15,5 +15,5 @@ describe.skipIf(!inVm)('/dev/kue (needs KCHAN_VM=1)', () => {
       reader: r,
       useFd: () => r.info(),
     };
-  });
+  }, KueReader);
 });

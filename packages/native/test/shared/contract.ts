@@ -50,8 +50,28 @@ const tick = (ms = 20) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 const SETTLE_MS = process.env.KCHAN_VM === '1' ? 2000 : 100;
 
-export function readerContract(name: string, open: () => Promise<ReaderUnderTest>): void {
+/** The reader's class: its static open(), the one way to open (docs/readers.md, "Opening"). */
+export interface ReaderClass {
+  open(options: { path: string }): Closable;
+}
+
+export function readerContract(name: string, open: () => Promise<ReaderUnderTest>, Reader: ReaderClass): void {
   describe(`${name}: the reader contract (docs/readers.md)`, () => {
+    it('open() is synchronous: a missing device throws a KchanError (ENOENT, syscall open, the path) at the call', () => {
+      const path = '/nonexistent/kchan-contract';
+      let err: unknown;
+      let got: unknown;
+      try {
+        got = Reader.open({ path });
+      } catch (e) {
+        err = e;
+      }
+      expect(got).toBeUndefined(); // neither a reader nor a promise of one
+      expect(err).toBeInstanceOf(KchanError);
+      expect(err).toMatchObject({ code: 'ENOENT', errno: -2, syscall: 'open' });
+      expect((err as Error).message).toContain(path);
+    });
+
     it('close() during an iterator wait ends the iterator within 100 ms', async () => {
       const r = await open();
       const next = settle(r.iterate().next());

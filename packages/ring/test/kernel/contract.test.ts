@@ -13,5 +13,5 @@ describe.skipIf(!inVm)('/dev/watch_queue (needs KCHAN_VM=1)', () => {
       reader: wq,
       useFd: () => wq.fileDescriptor,
     };
-  });
+  }, WatchQueue);
 });

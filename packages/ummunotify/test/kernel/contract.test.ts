@@ -13,5 +13,5 @@ describe.skipIf(!inVm)('/dev/ummunotify (needs KCHAN_VM=1)', () => {
       reader: u,
       useFd: () => u.drain(),
     };
-  });
+  }, Ummunotify);
 });
