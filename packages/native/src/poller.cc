@@ -196,11 +196,12 @@ class Poller : public Napi::ObjectWrap<Poller> {
     CloseHandle(true);
   }
 
+  // The poller's name in g_registry (unique in the process).
+  uint64_t id() const { return id_; }
+
   // close(fd) under this poller: close the watcher and, if it was started
   // (someone is waiting on it), settle that wait with EBADF, as a POLLNVAL
   // would: a wait on a closed fd could never complete otherwise.
-  uint64_t id() const { return id_; }
-
   void CloseForFdClose(Napi::Env env) {
     if (block_ == nullptr) return;
     bool waiting = active_;

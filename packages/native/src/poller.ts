@@ -25,7 +25,8 @@ export type PollCallback = (err: ErrnoError | null, revents: number) => void;
  * - Teardown order: close() the poller, then close the fd. {@link close}
  *   from this package does it for you, and a started poller (someone is
  *   waiting) then gets one last callback with an EBADF error, so no wait
- *   stays pending on a closed fd; closing the fd some other way (e.g.
+ *   stays pending on a closed fd (a poller in another worker thread gets
+ *   it on that thread's event loop); closing the fd some other way (e.g.
  *   `fs.closeSync`) under an active poller is a bug.
  * - close() is safe from inside the callback and while a wakeup is
  *   pending; no callback runs after close().
@@ -110,7 +111,7 @@ export interface PollOptions {
  * Resolves with the poll(2) `revents` once `fd` is ready for `events` (or
  * reports POLLERR/POLLHUP); rejects with a {@link KchanError} on a poll
  * error (EBADF when the fd is closed, also by {@link close} while the wait
- * is pending), or with an AbortError (code
+ * is pending, from this or any other thread), or with an AbortError (code
  * 'ABORT_ERR', `cause` = signal.reason) when `signal` aborts. The
  * temporary watcher is closed in every case. Throws EEXIST (as a rejection)
  * while a {@link Poller} on the same fd exists in this thread.
