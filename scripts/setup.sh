@@ -37,7 +37,9 @@ fi
 # linux-arm64 prebuild (cross-compiled) and its test run under qemu-user
 # (pnpm test:arm64): Debian's arm64 architecture, the cross compiler,
 # qemu-aarch64-static and the arm64 libc/libstdc++ the arm64 Node runs on.
-ARM64_PKGS=(g++-aarch64-linux-gnu qemu-user-static libc6:arm64 libstdc++6:arm64)
+# qemu-system-arm boots Debian's arm64 kernel for vm/arm64.mjs, whose
+# image and headers it fetches itself (apt-get download, unpacked in a cache).
+ARM64_PKGS=(g++-aarch64-linux-gnu qemu-user-static qemu-system-arm libc6:arm64 libstdc++6:arm64)
 missing=()
 for p in "${ARM64_PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
