@@ -24,10 +24,11 @@
 //   node vm/arm64.mjs --oops null   harness self-test: loads vm/selftest/oops
 //                                   with mode=null|warn|bug; the run must FAIL
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { copySources } from './lib/build.mjs';
 import { HarnessError, log, seconds } from './lib/log.mjs';
 import { scanLog } from './lib/scan.mjs';
 import { which } from './lib/tools.mjs';
@@ -123,8 +124,8 @@ const KMAKE = ['ARCH=arm64', `CROSS_COMPILE=${TRIPLE}-`, 'DEB_BUILD_ARCH=amd64',
 /** Cross-builds the modules (test build) and the C tools into `work`; returns their paths. */
 function buildModules(k, kver, work) {
   const src = join(work, 'kernel');
-  cpSync(join(REPO, 'kernel'), src, { recursive: true, filter: (p) => !/\.(o|ko|mod|mod\.c|cmd|symvers|order)$/.test(p) });
-  cpSync(join(REPO, 'vm', 'selftest', 'oops'), join(work, 'oops'), { recursive: true });
+  copySources(join(REPO, 'kernel'), src);
+  copySources(join(REPO, 'vm', 'selftest', 'oops'), join(work, 'oops'));
   const outputs = [
     run('make', ['-C', k.headers, `M=${src}`, 'KCHAN_TESTING=y', ...KMAKE, 'modules']),
     run('make', ['-C', k.headers, `M=${join(src, 'test')}`, `KBUILD_EXTRA_SYMBOLS=${join(src, 'Module.symvers')}`, ...KMAKE, 'modules']),

@@ -37,7 +37,7 @@ function hashTree(dir, extra) {
 }
 
 /** Copy the sources of `src` to `dest` (no build artifacts), leaving out what `skip(rel)` says. */
-function copySources(src, dest, skip = () => false) {
+export function copySources(src, dest, skip = () => false) {
   cpSync(src, dest, {
     recursive: true,
     filter: (p) => {
