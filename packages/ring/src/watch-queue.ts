@@ -233,8 +233,8 @@ export class WatchQueue implements AsyncIterable<Notification> {
       try {
         revents = await this.binding.waitReadable(this.fd, { signal });
       } catch (err) {
-        // close() aborted the wait (closing the fd drops its poller
-        // without settling it): say so rather than "aborted".
+        // close() ended the wait (its abort of `closing`, or the
+        // binding's EBADF once the fd is closed): say so as EBADF.
         this.checkOpen('poll');
         throw err;
       }
