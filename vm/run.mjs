@@ -337,6 +337,17 @@ const VITEST_CMD = [
   `--outputFile.json="${GUEST_RESULTS}/vitest.json"`,
 ].join(' ');
 
+/** The first lines of a vitest failure message, colours stripped, indented for the summary. */
+function failureHead(messages, lines = 14) {
+  const text = (messages ?? []).join('\n').replace(/\x1b\[[0-9;]*m/g, '');
+  return text
+    .split('\n')
+    .filter((l) => l.trim() && !/^\s+at /.test(l))
+    .slice(0, lines)
+    .map((l) => `        ${l.slice(0, 300)}`)
+    .join('\n');
+}
+
 async function cmdTest(opts) {
   const results = [];
   for (const k of kernelsFor(opts.kernel)) {
@@ -363,8 +374,10 @@ async function cmdTest(opts) {
         brokenFiles: j.testResults
           .filter((f) => f.status === 'failed' && !f.assertionResults.some((a) => a.status === 'failed'))
           .map((f) => `${relative(REPO, f.name)}: ${(f.message ?? '').split('\n')[0]}`),
+        // The name and the head of the failure message: a CI log that keeps
+        // only the summary still says why (a flake seen once is otherwise lost).
         failedNames: j.testResults.flatMap((f) =>
-          f.assertionResults.filter((a) => a.status === 'failed').map((a) => a.fullName),
+          f.assertionResults.filter((a) => a.status === 'failed').map((a) => `${a.fullName}\n${failureHead(a.failureMessages)}`),
         ),
         skippedNames: j.testResults.flatMap((f) =>
           f.assertionResults.filter((a) => a.status === 'pending' || a.status === 'skipped' || a.status === 'todo').map((a) => a.fullName),
