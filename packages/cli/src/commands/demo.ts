@@ -71,7 +71,31 @@ async function generate({ printer, signal }: CommonOptions): Promise<void> {
     }
     await sleep(400, undefined, { signal });
   }
-  await sleep(1500, undefined, { signal });
+  await settle(printer, signal);
+}
+
+/**
+ * Returns once no event has been printed for `quietMs` (and `minMs` have
+ * passed), or after `maxMs`: the readers have drained what the generator
+ * made, however slow the machine (a fixed pause could stop them early under
+ * an emulator sharing its cores with other work).
+ */
+async function settle(printer: CommonOptions['printer'], signal: AbortSignal, minMs = 1500, quietMs = 1000, maxMs = 10_000): Promise<void> {
+  const events = (): number => Object.values(printer.totals()).reduce((a, b) => a + b, 0);
+  const start = Date.now();
+  let seen = events();
+  let lastChange = start;
+  while (Date.now() - start < maxMs) {
+    await sleep(100, undefined, { signal });
+    const now = Date.now();
+    const n = events();
+    if (n !== seen) {
+      seen = n;
+      lastChange = now;
+    } else if (now - start >= minMs && now - lastChange >= quietMs) {
+      return;
+    }
+  }
 }
 
 async function demoHere(common: CommonOptions): Promise<void> {

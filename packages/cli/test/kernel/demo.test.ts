@@ -35,11 +35,13 @@ describe.skipIf(!inVm)(`kchan CLI against the real module (${inVm ? 'VM' : SKIP_
 
   it('demo streams the generated netdev, module, kapi, kue and ummunotify events in order', () => {
     const { status, lines, stderr } = run(['demo', '--in-vm', '--json']);
-    expect(stderr).toBe('');
-    expect(status).toBe(0);
+    // On a failure, the whole stream: which event was missing, extra or late.
+    const context = `stderr: ${stderr}\nevents:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`;
+    expect(stderr, context).toBe('');
+    expect(status, context).toBe(0);
     const wq = lines.filter((l) => l.device === 'watch_queue');
     const netdev = wq.filter((l) => l.kind === 'netdev' && String(l['name']).startsWith('kchan'));
-    expect(netdev.map((l) => `${String(l['event'])} ${String(l['name'])}`)).toEqual([
+    expect(netdev.map((l) => `${String(l['event'])} ${String(l['name'])}`), context).toEqual([
       'register kchan0',
       'up kchan0',
       'down kchan0',
@@ -47,14 +49,14 @@ describe.skipIf(!inVm)(`kchan CLI against the real module (${inVm ? 'VM' : SKIP_
       'unregister kchan1',
     ]);
     const modules = wq.filter((l) => l.kind === 'module' && l['name'] === 'dummy').map((l) => l['event']);
-    expect(modules).toEqual(['coming', 'live', 'going']);
-    expect(wq.filter((l) => l.kind === 'kapi').map((l) => l['subtype'])).toEqual([7, 7]);
+    expect(modules, context).toEqual(['coming', 'live', 'going']);
+    expect(wq.filter((l) => l.kind === 'kapi').map((l) => l['subtype']), context).toEqual([7, 7]);
     const kue = lines.filter((l) => l.device === 'kue' && l.kind === 'message');
-    expect(kue.map((l) => Buffer.from(String(l['payload']), 'base64').toString())).toEqual(['m1', 'm2', 'm3', 'm4']);
+    expect(kue.map((l) => Buffer.from(String(l['payload']), 'base64').toString()), context).toEqual(['m1', 'm2', 'm3', 'm4']);
     const inval = lines.filter((l) => l.device === 'ummunotify' && l.kind === 'inval');
     // munmap of page 2 hits cookies 1 and 2; DONTNEED of pages 10-11 hits 1 and 3; the final munmap all three.
-    expect(inval.map((l) => l['cookie'])).toEqual(['1', '2', '1', '3', '1', '2', '3']);
+    expect(inval.map((l) => l['cookie']), context).toEqual(['1', '2', '1', '3', '1', '2', '3']);
     const summary = lines.at(-1);
-    expect(summary).toMatchObject({ kind: 'summary' });
+    expect(summary, context).toMatchObject({ kind: 'summary' });
   });
 });
