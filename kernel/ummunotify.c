@@ -661,9 +661,11 @@ static size_t ummu_take_events(struct ummu_ctx *ctx,
  * at the head of the queue and in their order, so nothing is lost. A
  * region unregistered meanwhile has lost its event anyway, even if its
  * cookie was registered again (the new region has another id); one that
- * was invalidated again merges the hints. A LAST among them is dropped:
- * it follows the events put back, if any, and without them the reader
- * finds the queue empty (EAGAIN), which tells it as much.
+ * was invalidated again merges the hints. A LAST among them is owed again
+ * (ctx->owe_last): the read that drains what was put back returns it, and
+ * if nothing was put back the next read returns it alone. Dropping it
+ * left a reader that reads until LAST asleep on an empty queue after a
+ * fault on the part of its buffer that LAST alone was to fill.
  */
 static void ummu_put_back_events(struct ummu_ctx *ctx,
 				 const struct ummunotify_event *ev,
@@ -672,8 +674,10 @@ static void ummu_put_back_events(struct ummu_ctx *ctx,
 	struct ummu_region *r;
 
 	spin_lock(&ctx->lock);
-	if (last)
+	if (last) {
 		n--;
+		ctx->owe_last = true;
+	}
 	while (n--) {
 		r = ummu_find_cookie(ctx, ev[n].user_cookie_counter);
 		if (!r || r->id != ids[n])

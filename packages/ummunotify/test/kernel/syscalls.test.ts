@@ -13,7 +13,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const uapi = resolve(here, '../../../../kernel/include/uapi');
 
 describe.skipIf(!inVm)('/dev/ummunotify from C (needs KCHAN_VM=1: run with node vm/run.mjs test)', () => {
-  it('wakes a blocking read, sends SIGIO, keeps events across EFAULT, takes back a slot on EFAULT', () => {
+  it('wakes a blocking read, sends SIGIO, keeps events across EFAULT, takes back a slot on EFAULT, owes a LAST whose copy faulted', () => {
     const bin = join(mkdtempSync(join(tmpdir(), 'ummu-')), 'ummu_syscalls');
     execFileSync('gcc', ['-O2', '-Wall', '-Werror', '-pthread', `-I${uapi}`, join(here, 'c/ummu_syscalls.c'), '-o', bin]);
     let out: string;
@@ -23,6 +23,6 @@ describe.skipIf(!inVm)('/dev/ummunotify from C (needs KCHAN_VM=1: run with node 
       out = String((e as { stdout?: string }).stdout ?? e);
     }
     expect(out.split('\n').filter((l) => l.startsWith('FAIL'))).toEqual([]);
-    expect(out.match(/^ok /gm)).toHaveLength(12);
+    expect(out.match(/^ok /gm)).toHaveLength(16);
   });
 });

@@ -2,10 +2,11 @@
 /*
  * Kernel-test helper for what Node cannot do directly: SIGIO (fasync), a
  * blocking read() woken by an invalidation, a read() into a bad buffer
- * (EFAULT) that must not lose events, and a REGISTER_REGION_SLOT whose slot
- * cannot be written back (EFAULT: the region is taken back). Built and run by ../syscalls.test.ts
- * inside the VM. Prints "ok <name>" or "FAIL <name> ..." per check; exits
- * non-zero on any failure.
+ * (EFAULT) that must not lose events, a REGISTER_REGION_SLOT whose slot
+ * cannot be written back (EFAULT: the region is taken back), and a LAST
+ * whose copy faults (owed to the next read). Built and run by
+ * ../syscalls.test.ts inside the VM. Prints "ok <name>" or "FAIL <name> ..."
+ * per check; exits non-zero on any failure.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -89,6 +90,51 @@ static void *invalidate_later(void *arg)
 	return NULL;
 }
 
+/*
+ * 256 pending events (one kernel batch) read into a buffer with room for
+ * 257 whose last slot lies on a PROT_NONE page: the batch is copied, the
+ * LAST that alone was to fill the last slot faults. The read returns the
+ * 256 events and the fd owes LAST: the next read returns it (it was
+ * dropped, leaving the queue empty and a reader waiting for LAST asleep).
+ */
+static void check_last_owed_after_fault(int fd)
+{
+	const int nreg = 256;
+	size_t evsz = sizeof(struct ummunotify_event);
+	size_t fill = nreg * evsz;
+	size_t span = (fill + page - 1) / page * page;
+	char *area, *buf;
+	struct ummunotify_event ev[2];
+	int ok = 1;
+	ssize_t n;
+
+	area = mmap(NULL, nreg * page, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	buf = mmap(NULL, span + page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK("owed last: mmap", area != MAP_FAILED && buf != MAP_FAILED &&
+	      mprotect(buf + span, page, PROT_NONE) == 0);
+	for (int i = 0; i < nreg; i++)
+		ok &= reg(fd, area + i * page, page, 1000 + i) == 0;
+	CHECK("owed last: register 256", ok);
+	madvise(area, nreg * page, MADV_DONTNEED);
+	n = read(fd, buf + span - fill, fill + evsz);
+	CHECK("owed last: 256 events, LAST faulted",
+	      n == (ssize_t)fill &&
+	      ((struct ummunotify_event *)(buf + span - evsz))->type ==
+	      UMMUNOTIFY_EVENT_TYPE_INVAL);
+	n = read(fd, ev, sizeof(ev));
+	CHECK("owed last: the next read returns LAST",
+	      n == (ssize_t)evsz && ev[0].type == UMMUNOTIFY_EVENT_TYPE_LAST);
+	for (int i = 0; i < nreg; i++) {
+		__u64 cookie = 1000 + i;
+
+		ioctl(fd, UMMUNOTIFY_UNREGISTER_REGION, &cookie);
+	}
+	munmap(area, nreg * page);
+	munmap(buf, span + page);
+}
+
 int main(void)
 {
 	struct ummunotify_event ev[4];
@@ -142,6 +188,7 @@ int main(void)
 	CHECK("eagain", n == -1 && errno == EAGAIN);
 
 	check_slot_efault(fd);
+	check_last_owed_after_fault(fd);
 
 	close(fd);
 	return fails ? 1 : 0;
