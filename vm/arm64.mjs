@@ -9,33 +9,24 @@
 // x86 (vm/lib/scan.mjs): a kernel report (oops, WARN, BUG, lockdep, ...) or
 // a taint bit beyond the loaded modules' O and E fails the run.
 //
-// Not yet here (issue 21): the Node kernel suites inside the arm64 guest
-// and the 6.12 kernel.
-//
-// Debian's arm64 kernel, not one built from linux-source-6.1: its
-// Module.symvers and vermagic ("6.1.0-N-arm64 SMP mod_unload modversions
-// aarch64") are those of the image that boots, so the modules load with
-// symbol versions checked, as a user's would. The .debs come from Debian's
-// archive (`apt-get download`, arm64 architecture added by
-// scripts/setup.sh) and are unpacked, not installed, into
-// /var/cache/kchan/arm64-kernel/<abi>/.
+// The Node kernel suites on the same kernel run through the x86 harness:
+// `node vm/run.mjs test --kernel arm64` (vm/lib/arm64.mjs says how the
+// kernel is fetched and what userland the guest gets).
 //
 //   node vm/arm64.mjs               the quick stress run
 //   node vm/arm64.mjs --oops null   harness self-test: loads vm/selftest/oops
 //                                   with mode=null|warn|bug; the run must FAIL
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { KMAKE as ARM64_KMAKE, TRIPLE, prepareKernel, requireArm64Host, resolveKernel, run } from './lib/arm64.mjs';
 import { copySources } from './lib/build.mjs';
 import { HarnessError, log, seconds } from './lib/log.mjs';
 import { scanLog } from './lib/scan.mjs';
-import { which } from './lib/tools.mjs';
 
 const REPO = resolve(import.meta.dirname, '..');
-const CACHE = process.env.KCHAN_ARM64_KERNEL_CACHE ?? '/var/cache/kchan/arm64-kernel';
-const TRIPLE = 'aarch64-linux-gnu';
 /** Taint of our out-of-tree, unsigned modules: O (4096) | E (8192). */
 const LOADED_TAINT = 4096 | 8192;
 
@@ -47,79 +38,7 @@ const { values } = parseArgs({
   },
 });
 
-function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, ...opts });
-  if (r.status !== 0) {
-    throw new HarnessError(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}):\n${`${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-20).join('\n')}`);
-  }
-  return `${r.stdout ?? ''}${r.stderr ?? ''}`;
-}
-
-function requireHost() {
-  const missing = [];
-  if (!which('qemu-system-aarch64')) missing.push('qemu-system-arm');
-  if (!which(`${TRIPLE}-gcc`)) missing.push(`gcc-${TRIPLE}`);
-  for (const t of ['cpio', 'gzip', 'make', 'modinfo', 'dpkg-deb', 'apt-get', 'timeout']) if (!which(t)) missing.push(t);
-  if (missing.length) throw new HarnessError(`missing ${missing.join(', ')}; fix: bash scripts/setup.sh (as root)`);
-  const foreign = run('dpkg', ['--print-foreign-architectures']);
-  if (!foreign.split('\n').includes('arm64')) {
-    throw new HarnessError('the arm64 architecture is not enabled; fix: bash scripts/setup.sh (dpkg --add-architecture arm64, apt-get update)');
-  }
-}
-
-/** The current ABI of Debian's arm64 6.1 kernel, e.g. 6.1.0-57-arm64, and its version. */
-function resolveKernel() {
-  const deps = run('apt-cache', ['depends', 'linux-headers-arm64:arm64']);
-  const abi = /Depends: (linux-headers-(6\.1\.0-\d+)-arm64)/.exec(deps)?.[2];
-  if (!abi) throw new HarnessError(`apt-cache knows no linux-headers-arm64:arm64 for 6.1; fix: apt-get update\n${deps}`);
-  const show = run('apt-cache', ['show', `linux-image-${abi}-arm64:arm64`]);
-  const version = /^Version: (.+)$/m.exec(show)?.[1];
-  return { abi, kver: `${abi}-arm64`, version };
-}
-
-/** Unpacks (once, cached by ABI) the image, the headers and the kbuild tools. */
-function prepareKernel({ abi, kver, version }) {
-  const dir = join(CACHE, kver);
-  const root = join(dir, 'root');
-  const done = join(dir, 'complete');
-  const headers = join(root, 'usr', 'src', `linux-headers-${kver}`);
-  const series = abi.split('.').slice(0, 2).join('.');
-  const out = { dir, root, headers, vmlinuz: join(root, 'boot', `vmlinuz-${kver}`), busybox: join(root, 'bin', 'busybox') };
-  if (existsSync(done)) return out;
-  log.step(`arm64: fetching Debian's ${kver} (${version}) image, headers and kbuild tools`);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(root, { recursive: true });
-  const debs = [
-    `linux-image-${kver}:arm64=${version}`,
-    `linux-headers-${kver}:arm64=${version}`,
-    `linux-headers-${abi}-common=${version}`,
-    // Host tools (modpost, fixdep) for this host's architecture, same version.
-    `linux-kbuild-${series}=${version}`,
-    'busybox-static:arm64',
-  ];
-  // As root, apt's sandbox user cannot write the cache: download as root.
-  run('apt-get', ['download', '-o', 'APT::Sandbox::User=root', ...debs], { cwd: dir });
-  for (const f of readdirSync(dir).filter((n) => n.endsWith('.deb'))) {
-    run('dpkg-deb', ['-x', join(dir, f), root]);
-    rmSync(join(dir, f));
-  }
-  // The headers point at /usr/src/linux-headers-<abi>-common and
-  // /usr/lib/linux-kbuild-<series>: point them into the unpacked tree.
-  const mk = join(headers, 'Makefile');
-  writeFileSync(mk, readFileSync(mk, 'utf8').replace(`/usr/src/linux-headers-${abi}-common`, join(root, 'usr', 'src', `linux-headers-${abi}-common`)));
-  for (const link of ['scripts', 'tools']) {
-    rmSync(join(headers, link), { force: true });
-    execFileSync('ln', ['-s', join(root, 'usr', 'lib', `linux-kbuild-${series}`, link), join(headers, link)]);
-  }
-  for (const sub of ['arch', 'include', 'scripts', 'Makefile']) {
-    const common = join(root, 'usr', 'src', `linux-headers-${abi}-common`, sub);
-    if (!existsSync(common)) throw new HarnessError(`unpacked headers lack ${common}`);
-  }
-  writeFileSync(done, `${kver} ${version}\n`);
-  return out;
-}
-
-const KMAKE = ['ARCH=arm64', `CROSS_COMPILE=${TRIPLE}-`, 'DEB_BUILD_ARCH=amd64', 'DEB_HOST_ARCH=arm64', `DEB_HOST_GNU_TYPE=${TRIPLE}`, 'W=1'];
+const KMAKE = [...ARM64_KMAKE, 'W=1'];
 
 /** Cross-builds the modules (test build) and the C tools into `work`; returns their paths. */
 function buildModules(k, kver, work) {
@@ -205,16 +124,15 @@ function verdict(text, rc) {
   if (taint('boot') !== 0) problems.push(`the kernel was tainted before our modules (${taint('boot')})`);
   const extra = taint('after') & ~LOADED_TAINT;
   if (Number.isNaN(taint('after')) || extra) problems.push(`taint after the run: ${taint('after')} (beyond O|E: ${extra})`);
-  // arm64 prints "Call trace:"; the x86 patterns match the rest.
   // The console shows a report twice (printk, then the dmesg dump): once here.
-  const hits = scanLog(text.replaceAll('Call trace:', 'Call Trace:')).filter((h, i, all) => all.findIndex((o) => o.line === h.line) === i);
+  const hits = scanLog(text).filter((h, i, all) => all.findIndex((o) => o.line === h.line) === i);
   for (const h of hits.slice(0, 5)) problems.push(`kernel report "${h.pattern}": ${h.line.trim()}`);
   return problems;
 }
 
 async function main() {
   const t0 = Date.now();
-  requireHost();
+  requireArm64Host();
   const kinfo = resolveKernel();
   const k = prepareKernel(kinfo);
   const work = mkdtempSync(join(tmpdir(), 'kchan-arm64-kernel-'));

@@ -3,8 +3,9 @@
 # kchan VM guest init: PID 1 inside the initramfs built by vm/run.mjs.
 #
 # Consoles: the kernel logs to ttyS1 (the host saves it); this script and the
-# command use ttyS0 (the host streams it). Lines starting with "kchan-vm:" are
-# the harness's own; the host hides them in `exec` mode.
+# command use ttyS0 (the host streams it); on arm64 ttyAMA0 and hvc0. Lines
+# starting with "kchan-vm:" are the harness's own; the host hides them in
+# `exec` mode.
 #
 # Shares: "hostroot" = host / (read-only 9p), "results" = a per-run host
 # directory (read-write 9p) holding job.sh (written by the host) and, after the
@@ -13,24 +14,47 @@
 # The command runs chrooted into an overlay of the host root (lower = 9p,
 # upper = tmpfs), so it sees the host tree at the same paths and can write
 # anywhere (vite caches, node_modules/.vite, ...); writes vanish at power-off.
+# On arm64 an arm64 Debian root (kchan.lower, the 9p share "lower") lies
+# above the host root, so the programs the command runs are arm64 ones.
 
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
-exec </dev/ttyS0 >/dev/ttyS0 2>&1
+
+# kchan.tty: the console of init and the command (arm64: hvc0, a virtio
+# console). kchan.lower: an arm64 userland (9p "lower") laid over the host root.
+MODE=batch
+TTY=ttyS0
+LOWER=
+for arg in $(cat /proc/cmdline); do
+	case $arg in
+	kchan.mode=*) MODE=${arg#kchan.mode=} ;;
+	kchan.tty=*) TTY=${arg#kchan.tty=} ;;
+	kchan.lower=*) LOWER=${arg#kchan.lower=} ;;
+	esac
+done
+
+# The boot modules first (until the console is ours, failures reach the
+# kernel console): on arm64 the console itself is one of them.
+for m in $(cat /mod/boot.order); do
+	insmod "/mod/boot/$m.ko" || echo "kchan-vm: insmod $m failed"
+done
+# A virtio console port appears shortly after its driver loads.
+i=0
+while [ ! -c /dev/$TTY ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+exec </dev/$TTY >/dev/$TTY 2>&1
 
 say() { echo "kchan-vm: $*"; }
 
-MODE=batch
-for arg in $(cat /proc/cmdline); do
-	case $arg in kchan.mode=*) MODE=${arg#kchan.mode=} ;; esac
-done
 [ "$MODE" = shell ] || stty -onlcr 2>/dev/null
 
 # Report rc to the host three ways (exitcode file, console marker,
-# isa-debug-exit) and power off. qemu exits with (rc << 1) | 1.
+# isa-debug-exit, x86 only) and power off. qemu exits with (rc << 1) | 1.
 finish() {
 	rc=$1
 	if [ -n "$HAVE_RESULTS" ]; then
@@ -39,14 +63,11 @@ finish() {
 	fi
 	echo "KCHAN-VM-RESULT: rc=$rc"
 	[ "$rc" -gt 127 ] && rc=127
-	printf "\\$(printf %o "$rc")" | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
+	[ -c /dev/port ] && printf "\\$(printf %o "$rc")" | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
 	poweroff -f
 }
 
-say "kernel $(uname -r), $(nproc) cpus, mode $MODE"
-for m in $(cat /mod/boot.order); do
-	insmod "/mod/boot/$m.ko" || say "insmod $m failed"
-done
+say "kernel $(uname -r) $(uname -m), $(nproc) cpus, mode $MODE"
 
 mount -t 9p -o trans=virtio,version=9p2000.L,rw,msize=512000 results /results &&
 	HAVE_RESULTS=1 || { say "FATAL: cannot mount the results share"; finish 100; }
@@ -68,7 +89,14 @@ mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose hostroo
 mount -t tmpfs -o mode=0755 rw /rw
 mkdir -p /rw/upper /rw/work
 OVERLAY=1
-if ! mount -t overlay -o lowerdir=/host,upperdir=/rw/upper,workdir=/rw/work overlay /newroot; then
+LOWERDIRS=/host
+if [ -n "$LOWER" ]; then
+	mkdir -p /lower
+	mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose lower /lower ||
+		{ say "FATAL: cannot mount the arm64 userland"; finish 100; }
+	LOWERDIRS=/lower:/host
+fi
+if ! mount -t overlay -o lowerdir=$LOWERDIRS,upperdir=/rw/upper,workdir=/rw/work overlay /newroot; then
 	say "overlay mount failed, falling back to a read-only root with tmpfs /tmp"
 	OVERLAY=0
 	mount --bind /host /newroot

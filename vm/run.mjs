@@ -8,6 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameS
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ensureArm64Kernel, prepareArm64Userland } from './lib/arm64.mjs';
 import { buildModules } from './lib/build.mjs';
 import { makeInitramfs } from './lib/initramfs.mjs';
 import { GUEST_RESULTS, commandFromArgv, writeJob } from './lib/job.mjs';
@@ -15,7 +16,7 @@ import { ensureDebugKernel } from './lib/debugkernel.mjs';
 import { kernelsFor } from './lib/kernels.mjs';
 import { withLock } from './lib/lock.mjs';
 import { HarnessError, log, seconds } from './lib/log.mjs';
-import { FATAL_GRACE_MS, openLog, runQemu } from './lib/qemu.mjs';
+import { FATAL_GRACE_MS, hasDebugExit, openLog, runQemu } from './lib/qemu.mjs';
 import { BAD_PATTERNS, FATAL_PATTERNS, badTaint, oopsedBeforeModules, scanLog, taintLetters } from './lib/scan.mjs';
 import { requireBusybox, requireTools } from './lib/tools.mjs';
 
@@ -42,9 +43,11 @@ commands:
                   reports fail the run (debug kernel)
 
 options:
-  --kernel K      6.1, 6.12, debug, all (= 6.1,6.12), a comma list, or a full uname -r
-                  (test/build/selftest-oops: all; exec/shell: 6.12). debug = KASAN/lockdep/
-                  kmemleak 6.1 built from linux-source-6.1, cached in /var/cache/kchan
+  --kernel K      6.1, 6.12, debug, arm64, all (= 6.1,6.12), a comma list, or a full
+                  uname -r (test/build/selftest-oops: all; exec/shell: 6.12). debug =
+                  KASAN/lockdep/kmemleak 6.1 built from linux-source-6.1, cached in
+                  /var/cache/kchan; arm64 = Debian's arm64 6.1 in qemu-system-aarch64
+                  with an arm64 userland (vm/lib/arm64.mjs)
   --timeout S     kill the VM after S seconds (default 1200, 2400 on the debug
                   kernel, where KASAN/lockdep make the suites ~3x slower; stress: 1800)
   --smp N         guest CPUs (default 2)
@@ -109,9 +112,13 @@ function parseCli(argv) {
 /** Build kchan.ko + kchan_test.ko and the initramfs for kernel k. */
 async function prepare(k, opts) {
   if (k.debug) await ensureDebugKernel(k);
+  if (k.arch === 'arm64') ensureArm64Kernel(k);
   const dir = join(OUT, k.kver);
   mkdirSync(dir, { recursive: true });
   return withLock(join(dir, 'lock'), () => {
+    // arm64: the addon prebuild, the Python helper and the Rust check
+    // program for arm64, and the job's environment that points at them.
+    if (k.arch === 'arm64') k.guestEnv = prepareArm64Userland(k, { repo: REPO, outDir: join(dir, 'userland') });
     const kos = buildModules(k, {
       src: opts.kernelSrc,
       // One build dir per source tree, so a --kernel-src run does not thrash
@@ -129,7 +136,7 @@ async function prepare(k, opts) {
     const initrd = makeInitramfs(k, {
       kos: ordered,
       initScript: join(VM_DIR, 'init.sh'),
-      busybox: requireBusybox(),
+      busybox: k.busybox ?? requireBusybox(),
       outDir: dir,
     });
     return { initrd, kos: ordered };
@@ -170,7 +177,7 @@ async function runInVmOnce(k, prep, opts, { command, cwd, env = {}, show, files 
   for (const [name, path] of Object.entries(files)) copyFileSync(path, join(share, name));
   const mode = show === 'shell' ? 'shell' : 'batch';
   const tty = process.stdout.isTTY ? { rows: process.stdout.rows, cols: process.stdout.columns } : null;
-  writeJob({ path: join(share, 'job.sh'), cwd, command, env: { ...opts.env, ...env }, tty });
+  writeJob({ path: join(share, 'job.sh'), cwd, command, env: { ...k.guestEnv, ...opts.env, ...env }, tty });
 
   const consoleLog = openLog(join(runDir, 'console.log'));
   // In shell mode qemu writes kernel.log itself.
@@ -237,7 +244,8 @@ async function runInVmOnce(k, prep, opts, { command, cwd, env = {}, show, files 
   else if (timedOut) problems.push(`timed out after ${timeoutS} s (qemu killed)`);
   else if (guestRc === null) {
     problems.push(`the guest never reported a status (qemu rc ${r.rc}: kernel panic, qemu error or early init failure)`);
-  } else if (r.rc !== Math.min(guestRc, 127) * 2 + 1) {
+  } else if (r.rc !== (hasDebugExit(k) ? Math.min(guestRc, 127) * 2 + 1 : 0)) {
+    // Without isa-debug-exit (arm64) qemu exits 0 when the guest powers off.
     problems.push(`qemu rc ${r.rc} does not match the guest's status ${guestRc}`);
   }
 

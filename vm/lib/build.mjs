@@ -73,7 +73,8 @@ export function buildModules(k, { src, buildDir, label, subdirs = [], logFile, c
     if (!existsSync(join(src, sub, 'Kbuild'))) throw new HarnessError(`${join(src, sub)}: no Kbuild file`);
   }
   // Every module the harness builds is a test build (kernel/kapi/testing.h).
-  const flags = ['W=1', 'KCHAN_TESTING=y'];
+  // k.makeFlags: a cross build (arm64: ARCH, CROSS_COMPILE, DEB_*).
+  const flags = [...(k.makeFlags ?? []), 'W=1', 'KCHAN_TESTING=y'];
   // k.key: the debug kernel's cache key (its kver stays "debug" across rebuilds).
   const hash = hashTree(src, { kver: k.kver, ...(k.key ? { key: k.key } : {}), flags, subdirs, checkProduction, version: 2 });
   const stamp = `${buildDir}.stamp`;
@@ -152,7 +153,7 @@ function checkProductionExports(k, { src, buildDir, logFile }) {
   // The module alone: the test modules under test/ are not part of it.
   copySources(src, buildDir, (rel) => rel.startsWith('test'));
   const lines = [];
-  const ok = runMake([MAKE_JOBS, '-C', k.headers, `M=${buildDir}`, 'W=1', 'modules'], lines);
+  const ok = runMake([MAKE_JOBS, '-C', k.headers, `M=${buildDir}`, ...(k.makeFlags ?? []), 'W=1', 'modules'], lines);
   const output = lines.join('\n');
   writeFileSync(logFile.replace(/\.log$/, '-production.log'), output);
   const warnings = output.split('\n').filter((l) => /warning:/i.test(l));

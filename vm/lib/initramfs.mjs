@@ -74,7 +74,8 @@ function decompressTo(src, dst) {
 export function makeInitramfs(k, { kos, initScript, busybox, outDir }) {
   // The debug kernel has virtio-pci, 9p and overlayfs built in, and ships its
   // own small module set (no modules.dep).
-  const boot = k.debug ? [] : resolveLoadOrder(k, BOOT_MODULES);
+  // k.bootModules: more for this kernel (arm64: virtio_console, its hvc0).
+  const boot = k.debug ? [] : resolveLoadOrder(k, [...BOOT_MODULES, ...(k.bootModules ?? [])]);
   const extra = k.debug
     ? Object.entries(k.extraModules).map(([name, path]) => ({ name, path }))
     : extraModules(k);

@@ -2,6 +2,7 @@
 // (vmlinuz-6.1.0-56-amd64), which changes with every point release, so the
 // series ("6.1", "6.12") is mapped to whatever is installed.
 import { existsSync, readdirSync } from 'node:fs';
+import { ARM64_SERIES, arm64KernelStub } from './arm64.mjs';
 import { DEBUG_SERIES, debugKernelStub } from './debugkernel.mjs';
 import { HarnessError } from './log.mjs';
 
@@ -42,6 +43,8 @@ function missingParts(k) {
 export function findKernel(name) {
   // The debug kernel is built (or taken from its cache) by prepare().
   if (name === DEBUG_SERIES) return debugKernelStub();
+  // Debian's arm64 6.1 kernel: fetched (or taken from its cache) by prepare().
+  if (name === ARM64_SERIES) return arm64KernelStub();
   if (!SERIES[name]) {
     const k = describe(name, name.split('.').slice(0, 2).join('.'));
     const missing = missingParts(k);

@@ -1,7 +1,8 @@
 // Booting a guest: TCG (the host kernel cannot load modules and nested KVM
 // hangs), two serial ports (ttyS0 = init and the command, ttyS1 = kernel
-// console), the host root read-only and a per-run results directory
-// read-write over virtio-9p, isa-debug-exit for the exit status.
+// console; on arm64 hvc0 and ttyAMA0), the host root read-only and a per-run
+// results directory read-write over virtio-9p, isa-debug-exit for the exit
+// status (x86).
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
@@ -46,13 +47,19 @@ export class LineSplitter {
 }
 
 export function qemuArgs(k, { initrd, shareDir, mode, smp, mem, kernelChardev }) {
+  const arm64 = k.arch === 'arm64';
   const append = [
-    'console=ttyS1',
+    // arm64 (-M virt): the kernel logs to the PL011 UART, init and the
+    // command use a virtio console (hvc0; vm/init.sh reads kchan.tty).
+    arm64 ? 'console=ttyAMA0' : 'console=ttyS1',
     // Warnings and worse reach the host live even if the guest hangs; the
     // full dmesg is copied out at the end of the run.
     'loglevel=5',
     'panic=-1',
     `kchan.mode=${mode}`,
+    ...(arm64 ? ['kchan.tty=hvc0'] : []),
+    // An arm64 userland laid over the host root (vm/lib/arm64.mjs).
+    ...(k.rootfs ? ['kchan.lower=1'] : []),
     // Per-kernel parameters (the debug kernel: acpi=noirq).
     ...(k.append ?? []),
     // Experiments/debugging: extra kernel parameters.
@@ -60,6 +67,7 @@ export function qemuArgs(k, { initrd, shareDir, mode, smp, mem, kernelChardev })
   ].filter(Boolean).join(' ');
   const con = mode === 'shell' ? 'stdio,id=con,mux=on,signal=off' : 'stdio,id=con,signal=off';
   const args = [
+    ...(arm64 ? ['-M', 'virt', '-cpu', 'max,pauth-impdef=on'] : []),
     '-accel', 'tcg',
     '-m', String(mem),
     '-smp', String(smp),
@@ -68,18 +76,32 @@ export function qemuArgs(k, { initrd, shareDir, mode, smp, mem, kernelChardev })
     '-initrd', initrd,
     '-append', append,
     '-chardev', con,
-    '-serial', 'chardev:con',
-    '-chardev', `${kernelChardev},id=klog`,
-    '-serial', 'chardev:klog',
-    '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap',
-    '-virtfs', `local,path=${shareDir},mount_tag=results,security_model=none,multidevs=remap`,
-    '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
+    ...(arm64
+      ? ['-chardev', `${kernelChardev},id=klog`, '-serial', 'chardev:klog',
+        '-device', 'virtio-serial-pci', '-device', 'virtconsole,chardev=con']
+      : ['-serial', 'chardev:con', '-chardev', `${kernelChardev},id=klog`, '-serial', 'chardev:klog']),
+    '-fsdev', 'local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap',
+    '-device', 'virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot',
+    '-fsdev', `local,id=results,path=${shareDir},security_model=none,multidevs=remap`,
+    '-device', 'virtio-9p-pci,fsdev=results,mount_tag=results',
+    // Its own export: a layer inside the host root's would overlap it, which
+    // overlayfs refuses (ELOOP).
+    ...(k.rootfs
+      ? ['-fsdev', `local,id=lower,path=${k.rootfs},security_model=none,readonly=on,multidevs=remap`,
+        '-device', 'virtio-9p-pci,fsdev=lower,mount_tag=lower']
+      : []),
+    // The guest's exit status (x86 only: arm64 has no I/O ports; the
+    // harness then reads it from the results share and the console).
+    ...(arm64 ? [] : ['-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04']),
   ];
   if (mode === 'shell') args.push('-mon', 'chardev=con,mode=readline');
   // Experiments/debugging: extra qemu arguments (split on spaces).
   if (process.env.KCHAN_VM_QEMU_ARGS) args.push(...process.env.KCHAN_VM_QEMU_ARGS.split(/\s+/).filter(Boolean));
   return args;
 }
+
+/** Whether the guest's status reaches qemu's exit code (isa-debug-exit). */
+export const hasDebugExit = (k) => k.arch !== 'arm64';
 
 /** How long a guest may go on after a fatal kernel report (see stopSoon). */
 export const FATAL_GRACE_MS = 20_000;
@@ -93,7 +115,7 @@ export const FATAL_GRACE_MS = 20_000;
  * killed the guest FATAL_GRACE_MS after it was called.
  */
 export async function runQemu(k, o) {
-  const qemu = which('qemu-system-x86_64');
+  const qemu = which(k.arch === 'arm64' ? 'qemu-system-aarch64' : 'qemu-system-x86_64');
   const t0 = Date.now();
   let child;
   let server = null;

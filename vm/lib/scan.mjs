@@ -12,6 +12,7 @@ export const BAD_PATTERNS = [
   'kernel BUG',
   'general protection fault',
   'Call Trace:',
+  'Call trace:', // arm64's spelling
   'list_add corruption',
   'list_del corruption',
   'list_add double add',
