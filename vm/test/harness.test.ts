@@ -1,7 +1,7 @@
 // Self-test of the VM harness: runs with the kernel tests (vitest.kernel.config.mjs).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { release } from 'node:os';
+import { machine, release } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -11,6 +11,13 @@ describe.skipIf(!inVm)('VM harness (needs KCHAN_VM=1: run with node vm/run.mjs t
   it('runs on the kernel it claims', () => {
     expect(process.env.KCHAN_KERNEL).toBe(release());
     expect(readFileSync('/proc/sys/kernel/hostname', 'utf8').trim()).toBe('kchan-vm');
+  });
+
+  it("runs a Node of the kernel's architecture (arm64 guest: the arm64 userland over the host root)", () => {
+    expect(process.arch).toBe(({ x86_64: 'x64', aarch64: 'arm64' } as Record<string, string>)[machine()]);
+    // The guest kernel runs no foreign binaries: the sh the tests spawn runs, so it is native.
+    const out = execFileSync('sh', ['-c', 'uname -m'], { encoding: 'utf8' }).trim();
+    expect(out).toBe(machine());
   });
 
   it('has kchan.ko and kchan_test.ko loaded and /dev/kchan_test present', () => {

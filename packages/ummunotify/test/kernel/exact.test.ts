@@ -167,8 +167,9 @@ describe.skipIf(!inVm)('/dev/ummunotify: LAST means drained (needs KCHAN_VM=1)',
     runDocExample('rust', 'rs', (dir, file) => {
       // The host's toolchain, seen through the VM's view of the host root:
       // rustup's rustc finds it through RUSTUP_HOME (the guest's HOME differs).
-      const rustup = existsSync('/root/.cargo/bin/rustc');
-      const rustc = rustup ? '/root/.cargo/bin/rustc' : 'rustc';
+      // KCHAN_RUSTC: the guest's own (arm64: the x86 rustup cannot run there).
+      const rustup = !process.env.KCHAN_RUSTC && existsSync('/root/.cargo/bin/rustc');
+      const rustc = process.env.KCHAN_RUSTC ?? (rustup ? '/root/.cargo/bin/rustc' : 'rustc');
       const env = rustup ? { ...process.env, RUSTUP_HOME: process.env.RUSTUP_HOME ?? '/root/.rustup' } : process.env;
       const lib = join(dir, 'libkchan_uapi.rlib');
       execFileSync(rustc, ['--edition', '2021', '--crate-type', 'rlib', '--crate-name', 'kchan_uapi', join(root, 'packages/uapi/rust/src/lib.rs'), '-o', lib], { env });
