@@ -38,8 +38,11 @@ fi
 # (pnpm test:arm64): Debian's arm64 architecture, the cross compiler,
 # qemu-aarch64-static and the arm64 libc/libstdc++ the arm64 Node runs on.
 # qemu-system-arm boots Debian's arm64 kernel for vm/arm64.mjs, whose
-# image and headers it fetches itself (apt-get download, unpacked in a cache).
-ARM64_PKGS=(g++-aarch64-linux-gnu qemu-user-static qemu-system-arm libc6:arm64 libstdc++6:arm64)
+# image and headers it fetches itself (apt-get download, unpacked in a cache);
+# mmdebstrap and arch-test make the arm64 userland the kernel suites run on
+# in that guest (vm/lib/arm64.mjs, cached).
+ARM64_PKGS=(g++-aarch64-linux-gnu qemu-user-static qemu-system-arm libc6:arm64 libstdc++6:arm64
+	mmdebstrap arch-test)
 missing=()
 for p in "${ARM64_PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
