@@ -3,6 +3,8 @@
 #ifndef KCHAN_NATIVE_ADDON_H_
 #define KCHAN_NATIVE_ADDON_H_
 
+#include <functional>
+
 #include <napi.h>
 
 #include <map>
@@ -34,11 +36,16 @@ void InitFd(Napi::Env env, Napi::Object exports);
 void InitMmap(Napi::Env env, Napi::Object exports);
 void InitPoller(Napi::Env env, Napi::Object exports);
 
-// Closes (uv_close) every poller watching fd in this environment, and asks
-// the other environments (worker threads) watching fd to do the same on
-// their own loops; used by close(fd) so the fd is never closed under an
-// active watcher and no wait on it stays pending in any thread.
-void ClosePollersForFd(Napi::Env env, int fd);
+// close(fd) with its pollers: closes (uv_close) every poller watching fd in
+// this environment and asks the other environments (worker threads)
+// watching fd to do the same on their own loops, so the fd is never closed
+// under an active watcher; then runs close_fd (the close(2), returning 0 or
+// an errno); then settles with EBADF the waits that were pending on this
+// thread's pollers, so no wait on fd stays pending in any thread. The
+// callbacks run after close(2): whatever they do with the fd number (close
+// it again, open a file that reuses it) cannot reach the file closed here.
+// Returns close_fd's result.
+int ClosePollersForFd(Napi::Env env, int fd, const std::function<int()>& close_fd);
 
 }  // namespace kchan
 

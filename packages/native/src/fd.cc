@@ -44,15 +44,18 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), fd);
 }
 
-// close(fd). Pollers on fd in this environment are closed first.
+// close(fd). Pollers on fd are closed first, their pending waits settled
+// (EBADF) after close(2).
 Napi::Value Close(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0, "fd");
   // Refuse fds that are not open before touching pollers, so a stale number
   // reports EBADF instead of silently closing an unrelated watcher state.
   if (fcntl(fd, F_GETFD) < 0) ThrowErrno(info.Env(), errno, "close");
-  ClosePollersForFd(info.Env(), fd);
-  // Linux releases the fd even when close() reports EINTR: never retry.
-  if (close(fd) < 0 && errno != EINTR) ThrowErrno(info.Env(), errno, "close");
+  int err = ClosePollersForFd(info.Env(), fd, [fd]() {
+    // Linux releases the fd even when close() reports EINTR: never retry.
+    return close(fd) < 0 && errno != EINTR ? errno : 0;
+  });
+  if (err != 0) ThrowErrno(info.Env(), err, "close");
   return info.Env().Undefined();
 }
 

@@ -18,7 +18,8 @@ export function open(path: string, flags: number, mode?: number): number {
 
 /**
  * close(2). Pollers watching `fd` in this thread are closed first, so the
- * fd is never closed under an active watcher. Closing an fd that is not open
+ * fd is never closed under an active watcher; the EBADF callbacks of the
+ * ones that had a wait pending run after close(2). Closing an fd that is not open
  * throws EBADF; note that fd numbers are reused, so a second close after
  * someone else opened the same number closes *their* fd, as in C.
  */

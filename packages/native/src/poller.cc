@@ -63,6 +63,7 @@ std::multimap<int, Registration> g_registry;
 uint64_t g_next_id = 0;
 
 void OnRemoteClose(uv_async_t* handle);
+void CloseRemoteIds(RemoteCloser* remote);
 
 void RemoteCleanupHook(void* arg) {
   auto* remote = static_cast<RemoteCloser*>(arg);
@@ -202,13 +203,26 @@ class Poller : public Napi::ObjectWrap<Poller> {
   // close(fd) under this poller: close the watcher and, if it was started
   // (someone is waiting on it), settle that wait with EBADF, as a POLLNVAL
   // would: a wait on a closed fd could never complete otherwise.
+  // In two steps when this thread closes the fd (ClosePollersForFd): the
+  // watcher before close(2), the callback after it.
   void CloseForFdClose(Napi::Env env) {
     if (block_ == nullptr) return;
-    bool waiting = active_;
     Napi::HandleScope scope(env);
     Napi::Object self = Value();  // keeps the object alive during the call
+    if (DetachForFdClose()) SettleClosed(env, self);
+  }
+
+  // Closes the watcher; returns whether a wait was pending on it.
+  bool DetachForFdClose() {
+    if (block_ == nullptr) return false;
+    bool waiting = active_;
     CloseFromJs();
-    if (waiting) CallBack(env, self, ErrnoError(env, EBADF, "poll").Value(), 0);
+    return waiting;
+  }
+
+  // Settles the wait DetachForFdClose() found pending: EBADF, as a POLLNVAL.
+  void SettleClosed(Napi::Env env, Napi::Object self) {
+    CallBack(env, self, ErrnoError(env, EBADF, "poll").Value(), 0);
   }
 
  private:
@@ -221,7 +235,13 @@ class Poller : public Napi::ObjectWrap<Poller> {
   static void OnPoll(uv_poll_t* handle, int status, int uvevents) {
     auto* block = static_cast<PollBlock*>(handle->data);
     if (block->owner == nullptr) return;
-    block->owner->Dispatch(status, uvevents);
+    // A libuv callback: no C++ exception may leave it (std::terminate).
+    // node-addon-api throws one when a napi call fails, e.g. while a
+    // worker's environment is being torn down; no JS can run then anyway.
+    try {
+      block->owner->Dispatch(status, uvevents);
+    } catch (const Napi::Error&) {
+    }
   }
 
   void SetActive(bool active) {
@@ -355,7 +375,14 @@ namespace {
 // On the loop of an environment whose pollers another thread's close(fd)
 // named: close them as a close(fd) in this thread would.
 void OnRemoteClose(uv_async_t* handle) {
-  auto* remote = static_cast<RemoteCloser*>(handle->data);
+  // As OnPoll: no C++ exception may leave a libuv callback.
+  try {
+    CloseRemoteIds(static_cast<RemoteCloser*>(handle->data));
+  } catch (const Napi::Error&) {
+  }
+}
+
+void CloseRemoteIds(RemoteCloser* remote) {
   std::vector<uint64_t> ids;
   {
     std::lock_guard<std::mutex> lock(g_mu);
@@ -379,7 +406,7 @@ void OnRemoteClose(uv_async_t* handle) {
 
 }  // namespace
 
-void ClosePollersForFd(Napi::Env env, int fd) {
+int ClosePollersForFd(Napi::Env env, int fd, const std::function<int()>& close_fd) {
   EnvData* data = GetEnvData(env);
   // Other threads first, while the fd is still open: their pollers are
   // named now, and closed on their own loops.
@@ -393,12 +420,18 @@ void ClosePollersForFd(Napi::Env env, int fd) {
       uv_async_send(&remote->async);
     }
   }
-  // Collected first: a callback may open another poller, which close(2)
-  // then makes POLLNVAL (EBADF) on its first wakeup.
-  std::vector<Poller*> found;
+  // This thread's: watchers closed now, callbacks after close(2).
+  Napi::HandleScope scope(env);
+  std::vector<std::pair<Poller*, Napi::Object>> found;
   auto range = data->pollers.equal_range(fd);
-  for (auto it = range.first; it != range.second; ++it) found.push_back(it->second);
-  for (Poller* p : found) p->CloseForFdClose(env);  // erases itself from the map
+  for (auto it = range.first; it != range.second; ++it)
+    found.emplace_back(it->second, it->second->Value());  // alive until settled
+  std::vector<std::pair<Poller*, Napi::Object>> waiting;
+  for (auto& [p, self] : found)
+    if (p->DetachForFdClose()) waiting.emplace_back(p, self);  // erases itself from the map
+  int err = close_fd();
+  for (auto& [p, self] : waiting) p->SettleClosed(env, self);
+  return err;
 }
 
 void InitPoller(Napi::Env env, Napi::Object exports) {

@@ -26,7 +26,10 @@ export type PollCallback = (err: ErrnoError | null, revents: number) => void;
  *   from this package does it for you, and a started poller (someone is
  *   waiting) then gets one last callback with an EBADF error, so no wait
  *   stays pending on a closed fd (a poller in another worker thread gets
- *   it on that thread's event loop); closing the fd some other way (e.g.
+ *   it on that thread's event loop). That callback runs after close(2):
+ *   the fd number is already free, so closing it again from the callback
+ *   throws EBADF, and a file the callback opens may take the number and
+ *   stays open. Closing the fd some other way (e.g.
  *   `fs.closeSync`) under an active poller is a bug.
  * - close() is safe from inside the callback and while a wakeup is
  *   pending; no callback runs after close().

@@ -28,6 +28,16 @@ import { closeQuietly, expectCode, expectErrno, tempDir } from './helpers.js';
 
 const packageRoot = fileURLToPath(new URL('..', import.meta.url));
 
+/** Whether fd is closed (a read of 0 bytes: EBADF on a closed fd, 0 on an open one). */
+function fcntlClosed(fd: number): boolean {
+  try {
+    read(fd, new Uint8Array(0));
+    return false;
+  } catch (err) {
+    return (err as KchanError).code === 'EBADF';
+  }
+}
+
 function collect(fd: number): { poller: Poller; events: Array<{ err: KchanError | null; revents: number }>; next: () => Promise<void> } {
   const events: Array<{ err: KchanError | null; revents: number }> = [];
   let wake: (() => void) | undefined;
@@ -141,6 +151,32 @@ describe('Poller', () => {
     expect(calls[0]![1]).toBe(0);
     await new Promise((res) => setTimeout(res, 20));
     expect(calls).toHaveLength(1); // the pending wakeup is dropped
+    close(w);
+  });
+
+  it('close(fd) releases the fd before the EBADF callback runs: a number the callback reuses stays open', () => {
+    const [r, w] = pipe2(O_NONBLOCK | O_CLOEXEC);
+    let inner: string | undefined;
+    let reopened = -1;
+    const closedBefore: boolean[] = [];
+    new Poller(r, () => {
+      // A callback that closes "its" fd and opens another file: the close it
+      // answers has already released r, so r is free and the new file takes it.
+      closedBefore.push(fcntlClosed(r));
+      try {
+        close(r);
+      } catch (err) {
+        inner = (err as KchanError).code;
+      }
+      reopened = open('/dev/null', O_CLOEXEC);
+    }).start();
+    close(r);
+    expect(closedBefore).toEqual([true]);
+    expect(inner).toBe('EBADF');
+    expect(reopened).toBe(r);
+    // The outer close() did not close the file the callback opened under r.
+    expect(fcntlClosed(reopened)).toBe(false);
+    close(reopened);
     close(w);
   });
 
