@@ -149,10 +149,11 @@ export function arm64Node() {
 /**
  * The arm64 Debian root the guest lays over the host root: mmdebstrap's
  * "essential" variant plus ROOTFS_PACKAGES (its maintainer scripts run under
- * qemu-user through binfmt_misc, which scripts/test-arm64.mjs registers),
- * and Node at /usr/bin/node. Cached by content key (package list, Node
- * version, this layout's version); the packages themselves are whatever
- * bookworm serves the first time. About 3 minutes to make.
+ * qemu-user through binfmt_misc, see registerBinfmt()), and Node at
+ * /usr/bin/node. Cached by content key (package list, Node version, apt
+ * sources, this layout's version; older keys are deleted); the packages
+ * themselves are whatever bookworm serves the first time. About 3 minutes
+ * and 940 MB.
  */
 export function ensureRootfs() {
   const node = arm64Node();
@@ -180,6 +181,7 @@ export function ensureRootfs() {
   }
   renameSync(tmp, root);
   writeFileSync(join(dir, 'complete'), `${new Date().toISOString()}\n`);
+  for (const old of readdirSync(ROOTFS_CACHE)) if (old !== key) rmSync(join(ROOTFS_CACHE, old), { recursive: true, force: true });
   log.info(`arm64: guest userland made in ${seconds(Date.now() - t0)}`);
   return root;
 }
@@ -204,7 +206,8 @@ export function arm64KernelStub() {
 /**
  * Fills in the arm64 kernel descriptor: Debian's image, headers and modules
  * (unpacked, cached), the cross-build flags, the arm64 busybox for the
- * initramfs, the guest userland (rootfs) and qemu's machine.
+ * initramfs, the console's module and the guest userland (rootfs); qemu.mjs
+ * picks the machine from `arch`.
  */
 export function ensureArm64Kernel(k) {
   if (k.ready) return k;
