@@ -5,9 +5,13 @@
  *
  *   kue m1m4                     send "m1", "m2", "m3", "m4" (2 bytes each)
  *   kue msg <text>               send the text (without a NUL)
- *   kue send <n> <size> [copy|kfree|nocopy]
+ *   kue send <n> <size> [copy|kfree|nocopy|stamp]
  *                                send n (<= 2^20) messages of size bytes,
- *                                payload ownership as named (default copy)
+ *                                payload ownership as named (default copy);
+ *                                stamp: copy, with bytes 0..7 overwritten by
+ *                                ktime_get_ns() (u64, native endian) taken
+ *                                just before each send (size >= 8; for
+ *                                bench/latency)
  *   kue burst <n> <size>         send n (<= 10000) messages from atomic
  *                                context: under a spinlock with interrupts
  *                                off, then from a hard-irq hrtimer (n each;
@@ -116,6 +120,13 @@ static int test_kue_send(u32 n, size_t size, const char *mode)
 	u8 *buf = NULL;
 	u32 i;
 
+	bool stamp = !strcmp(mode, "stamp");
+
+	if (stamp) {
+		if (size < sizeof(u64))
+			return -EINVAL;
+		mode = "copy";
+	}
 	if (strcmp(mode, "copy") && strcmp(mode, "kfree") &&
 	    strcmp(mode, "nocopy"))
 		return -EINVAL;
@@ -130,6 +141,11 @@ static int test_kue_send(u32 n, size_t size, const char *mode)
 	for (i = 0; i < n; i++) {
 		if (!strcmp(mode, "copy")) {
 			test_kue_fill(buf, size, i);
+			if (stamp) {
+				u64 now = ktime_get_ns();
+
+				memcpy(buf, &now, sizeof(now));
+			}
 			seq = kue_send_event(buf, size, 0, test_kue_delivered,
 					     NULL, GFP_KERNEL);
 		} else {

@@ -11,6 +11,11 @@
  *	the same as "wq post 3 0 <slots> <n>" (WATCH_TYPE_KAPI).
  *   wq bench <n> <slots>
  *	post @n KAPI entries and time them.
+ *   wq stamp <n> <slots>
+ *	post @n KAPI entries (subtype 1, @slots 2..63) whose payload starts
+ *	with ktime_get_ns() (CLOCK_MONOTONIC, u64, native endian) taken just
+ *	before each post: the latency benchmark (bench/latency) subtracts it
+ *	from the time the reader sees the entry.
  *   wq reset
  *	restart the sequence counter at 0.
  *
@@ -56,7 +61,7 @@ static int test_wq_next_u32(char **args, u32 *val, bool optional, u32 dflt)
 
 /* Post @count entries; returns the number written or -errno. */
 static long test_wq_post(u32 type, u32 subtype, u32 slots, u32 count,
-			 u32 flags)
+			 u32 flags, bool stamp)
 {
 	size_t len = (size_t)(slots - 1) * WATCH_QUEUE_SLOT_SIZE;
 	long delivered = 0;
@@ -71,6 +76,11 @@ static long test_wq_post(u32 type, u32 subtype, u32 slots, u32 count,
 		for (k = 0; k < len / sizeof(u32); k++)
 			test_wq_payload[k] = test_wq_seq + k;
 		test_wq_seq++;
+		if (stamp) {
+			u64 now = ktime_get_ns();
+
+			memcpy(test_wq_payload, &now, sizeof(now));
+		}
 		ret = kchan_watch_queue_post(type, subtype, flags,
 					     test_wq_payload, len);
 		if (ret < 0)
@@ -101,7 +111,7 @@ int kchan_test_wq_cmd(char *args)
 		    test_wq_next_u32(&args, &count, true, 1) ||
 		    test_wq_next_u32(&args, &flags, true, 0))
 			return -EINVAL;
-		ret = test_wq_post(type, subtype, slots, count, flags);
+		ret = test_wq_post(type, subtype, slots, count, flags, false);
 		if (ret < 0)
 			return ret;
 		kchan_test_status("delivered=%ld seq=%u\n", ret, test_wq_seq);
@@ -114,7 +124,7 @@ int kchan_test_wq_cmd(char *args)
 		    test_wq_next_u32(&args, &slots, false, 0))
 			return -EINVAL;
 		t0 = ktime_get_ns();
-		ret = test_wq_post(WATCH_TYPE_KAPI, 0, slots, count, 0);
+		ret = test_wq_post(WATCH_TYPE_KAPI, 0, slots, count, 0, false);
 		ns = ktime_get_ns() - t0;
 		if (ret < 0)
 			return ret;
@@ -125,6 +135,16 @@ int kchan_test_wq_cmd(char *args)
 		else
 			kchan_test_status("delivered=%ld seq=%u\n", ret,
 					  test_wq_seq);
+		return 0;
+	}
+	if (!strcmp(cmd, "stamp")) {
+		if (test_wq_next_u32(&args, &count, false, 0) ||
+		    test_wq_next_u32(&args, &slots, false, 0) || slots < 2)
+			return -EINVAL;
+		ret = test_wq_post(WATCH_TYPE_KAPI, 1, slots, count, 0, true);
+		if (ret < 0)
+			return ret;
+		kchan_test_status("delivered=%ld seq=%u\n", ret, test_wq_seq);
 		return 0;
 	}
 	return -EINVAL;
