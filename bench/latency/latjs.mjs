@@ -35,11 +35,17 @@ function report() {
 
 const ready = () => process.stdout.write('ready\n');
 
-async function wqIter() {
+/** A 4-page watch_queue watching KAPI, as latc.c's. */
+async function openWq() {
   const { WatchQueue } = await import(pkg('ring'));
   const { WATCH_TYPE_KAPI } = await import(pkg('uapi'));
   const wq = WatchQueue.open({ pages: 4 });
   wq.addWatch(WATCH_TYPE_KAPI, 1);
+  return { wq, WATCH_TYPE_KAPI };
+}
+
+async function wqIter() {
+  const { wq } = await openWq();
   ready();
   for await (const e of wq) {
     if (e.overrun) throw new Error('ring overrun');
@@ -53,10 +59,7 @@ async function wqIter() {
 }
 
 async function wqConsume() {
-  const { WatchQueue } = await import(pkg('ring'));
-  const { WATCH_TYPE_KAPI } = await import(pkg('uapi'));
-  const wq = WatchQueue.open({ pages: 4 });
-  wq.addWatch(WATCH_TYPE_KAPI, 1);
+  const { wq, WATCH_TYPE_KAPI } = await openWq();
   ready();
   const cb = (e) => {
     if (e.type !== WATCH_TYPE_KAPI || e.subtype !== 1 || n === want) return;
