@@ -28,9 +28,16 @@ for (const load of [LOW, BURST]) {
 }
 CASES.push({ device: 'ummunotify', load: LOW, readers: [['C spin on the mapped generation', [latc, 'ummu-spin'], 'spin'], ['JS spin on Ummunotify.stamp', ['node', join(here, 'latjs.mjs'), 'ummu-spin'], 'spin']] });
 
-function runReader(argv, extra, driveArgs) {
+async function runReader(argv, extra, driveArgs) {
+  const out = await runRaw([...argv, String(EVENTS), ...extra], driveArgs ? [latc, 'drive', ...driveArgs] : null);
+  const lines = out.split('\n');
+  return lines.slice(lines.indexOf('ready') + 1, lines.indexOf('done')).map(Number);
+}
+
+/** Runs a reader; once it says "ready", the driver (if any). Resolves to its stdout when both ended. */
+function runRaw(argv, driverArgv) {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], [...argv.slice(1), String(EVENTS), ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     let driver = null;
     const timer = setTimeout(() => {
@@ -41,17 +48,17 @@ function runReader(argv, extra, driveArgs) {
     child.stdout.on('data', (d) => {
       out += d;
       // The reader is set up: start feeding it.
-      if (driveArgs && !driver && out.includes('ready\n')) {
-        driver = spawn(latc, ['drive', ...driveArgs], { stdio: ['ignore', 'inherit', 'inherit'] });
+      if (driverArgv && !driver && out.includes('ready\n')) {
+        driver = spawn(driverArgv[0], driverArgv.slice(1), { stdio: ['ignore', 'inherit', 'inherit'] });
       }
     });
-    child.on('exit', (code) => {
+    // 'close': the process exited and its stdout is read to the end.
+    child.on('close', (code) => {
       clearTimeout(timer);
       if (code !== 0) return reject(new Error(`${argv.join(' ')} exited ${code}`));
       const lines = out.split('\n');
       if (!lines.includes('done')) return reject(new Error(`${argv.join(' ')}: no "done"`));
-      const lat = lines.slice(lines.indexOf('ready') + 1, lines.indexOf('done')).map(Number);
-      const finish = () => resolve(lat);
+      const finish = () => resolve(out);
       if (driver && driver.exitCode === null) driver.on('exit', finish);
       else finish();
     });
@@ -80,9 +87,25 @@ for (const c of CASES) {
     process.stderr.write(`${c.device} ${c.load.name} ${reader}: n=${s.length} p50=${pct(s, 0.5)} p99=${pct(s, 0.99)} p99.9=${pct(s, 0.999)} ns\n`);
   }
 }
+// End to end: kchan_test posts as fast as it takes "wq burst" writes, the
+// reader drains a 256-page ring; C and JS alternate, pairs compared.
+const FLOOD = Number(process.env.KCHAN_LAT_FLOOD ?? 500_000);
+const flood = [];
+for (let round = 0; round < 3; round++) {
+  const pair = {};
+  for (const [reader, argv] of [['C epoll + ring', [latc, 'wq-count']], ['JS wait() + consume()', ['node', join(here, 'latjs.mjs'), 'wq-count']]]) {
+    const out = await runRaw([...argv, String(FLOOD)], [latc, 'drive-fast', String(FLOOD), '1000']);
+    const m = /^count (\d+) (\d+) (\d+)$/m.exec(out);
+    if (!m) throw new Error(`${argv.join(' ')}: no count line`);
+    pair[reader.startsWith('C') ? 'c' : 'js'] = { reader, delivered: Number(m[1]), lost: Number(m[2]), ns: Number(m[3]) };
+  }
+  flood.push(pair);
+  process.stderr.write(`flood round ${round}: ${JSON.stringify(pair)}\n`);
+}
+
 // Where a JS wake-up's time goes: its parts timed alone (pollcost.mjs).
 const pollcost = JSON.parse(execFileSync('node', [join(here, 'pollcost.mjs')], { encoding: 'utf8' }));
 process.stderr.write(`pollcost: ${JSON.stringify(pollcost)}\n`);
 const node = process.version;
 const cpus = readFileSync('/proc/cpuinfo', 'utf8').split('\n').filter((l) => l.startsWith('processor')).length;
-process.stdout.write(`LATENCY-JSON ${JSON.stringify({ kernel: release(), node, cpus, rounds: ROUNDS, events: EVENTS, low: LOW, burst: BURST, seconds: Math.round((Date.now() - t0) / 1000), rows, pollcost })}\n`);
+process.stdout.write(`LATENCY-JSON ${JSON.stringify({ kernel: release(), node, cpus, rounds: ROUNDS, events: EVENTS, low: LOW, burst: BURST, seconds: Math.round((Date.now() - t0) / 1000), rows, pollcost, flood: { total: FLOOD, pairs: flood } })}\n`);

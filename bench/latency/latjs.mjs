@@ -6,6 +6,7 @@
 //
 //   node latjs.mjs wq-iter <events>      for await over WatchQueue.notifications()
 //   node latjs.mjs wq-consume <events>   await wq.wait(), then wq.consume(cb)
+//   node latjs.mjs wq-count <total>      end to end, as latc.c wq-count
 //   node latjs.mjs kue <events>          await reader.consumeAsync(cb)
 //   node latjs.mjs ummu-read <events> <period_us> <burst>
 //                                        for await over Ummunotify.events()
@@ -73,6 +74,34 @@ async function wqConsume() {
     if (wq.lost || wq.checkLost()) throw new Error("ring overrun");
   }
   wq.close();
+}
+
+/** End to end (as latc.c wq-count): drain a 256-page ring until delivered + lost = total. */
+async function wqCount() {
+  const { WatchQueue } = await import(pkg('ring'));
+  const { WATCH_TYPE_KAPI } = await import(pkg('uapi'));
+  const wq = WatchQueue.open({ pages: 256 });
+  wq.addWatch(WATCH_TYPE_KAPI, 1);
+  ready();
+  let delivered = 0;
+  let first = 0n;
+  let last = 0n;
+  const cb = (e) => {
+    if (e.type === WATCH_TYPE_KAPI) delivered++;
+  };
+  while (delivered + wq.lost + wq.checkLost() < want) {
+    await wq.wait();
+    // As latc.c: from the first wake-up with entries to the end of the last drain.
+    const t = process.hrtime.bigint();
+    if (wq.consume(cb) > 0) {
+      if (first === 0n) first = t;
+      last = process.hrtime.bigint();
+    }
+  }
+  const lost = wq.lost + wq.checkLost();
+  wq.close();
+  process.stdout.write(`count ${delivered} ${lost} ${last - first}\ndone\n`);
+  process.exit(0);
 }
 
 async function kue() {
@@ -167,7 +196,7 @@ async function ummu(spin) {
   u.close();
 }
 
-const modes = { 'wq-iter': wqIter, 'wq-consume': wqConsume, kue, 'ummu-read': () => ummu(false), 'ummu-spin': () => ummu(true) };
+const modes = { 'wq-iter': wqIter, 'wq-consume': wqConsume, 'wq-count': wqCount, kue, 'ummu-read': () => ummu(false), 'ummu-spin': () => ummu(true) };
 if (!modes[mode] || !(want > 0)) {
   process.stderr.write('usage: see the comment at the top of latjs.mjs\n');
   process.exit(2);
