@@ -160,6 +160,18 @@ static int drive_fast(long total, long per_write)
 
 /* ---------------------------------------------------------------- wq */
 
+/* Type, subtype and length in slots of the entry at @e. */
+static uint32_t entry_header(const char *e, uint32_t *type, uint32_t *sub)
+{
+	uint32_t word0, info;
+
+	memcpy(&word0, e, 4);
+	memcpy(&info, e + 4, 4);
+	*type = word0 & WATCH_NOTIFICATION_TYPE__MASK;
+	*sub = (word0 & WATCH_NOTIFICATION_SUBTYPE__MASK) >> WATCH_NOTIFICATION_SUBTYPE__SHIFT;
+	return (info & WATCH_INFO_LENGTH) >> WATCH_INFO_LENGTH__SHIFT;
+}
+
 /* Opens a ring of @pages watching KAPI; returns the fd, its mapping in @memp, @lenp. */
 static int open_wq(unsigned long pages, char **memp, size_t *lenp)
 {
@@ -214,14 +226,9 @@ static int count_wq(long total)
 			first = now_ns();
 		while (t != head) {
 			char *e = mem + (size_t)(t & mask) * WATCH_QUEUE_SLOT_SIZE;
-			uint32_t word0, info, type, sub, slots;
+			uint32_t type, sub, slots;
 
-			memcpy(&word0, e, 4);
-			memcpy(&info, e + 4, 4);
-			type = word0 & WATCH_NOTIFICATION_TYPE__MASK;
-			sub = (word0 & WATCH_NOTIFICATION_SUBTYPE__MASK) >>
-			      WATCH_NOTIFICATION_SUBTYPE__SHIFT;
-			slots = (info & WATCH_INFO_LENGTH) >> WATCH_INFO_LENGTH__SHIFT;
+			slots = entry_header(e, &type, &sub);
 			if (type == WATCH_TYPE_KAPI)
 				delivered++;
 			else if (type == WATCH_TYPE_META && sub == WATCH_META_LOSS_NOTIFICATION) {
@@ -263,15 +270,10 @@ static int read_wq(void)
 		}
 		while (t != head) {
 			char *e = mem + (size_t)(t & mask) * WATCH_QUEUE_SLOT_SIZE;
-			uint32_t word0, info, type, sub, slots;
+			uint32_t type, sub, slots;
 			uint64_t stamp;
 
-			memcpy(&word0, e, 4);
-			memcpy(&info, e + 4, 4);
-			type = word0 & WATCH_NOTIFICATION_TYPE__MASK;
-			sub = (word0 & WATCH_NOTIFICATION_SUBTYPE__MASK) >>
-			      WATCH_NOTIFICATION_SUBTYPE__SHIFT;
-			slots = (info & WATCH_INFO_LENGTH) >> WATCH_INFO_LENGTH__SHIFT;
+			slots = entry_header(e, &type, &sub);
 			if (type == WATCH_TYPE_KAPI && sub == 1 && slots >= 2) {
 				memcpy(&stamp, e + 8, 8);
 				record(now_ns(), stamp);
