@@ -28,9 +28,11 @@ mount -t devtmpfs dev /dev
 MODE=batch
 TTY=ttyS0
 LOWER=
+STALL=
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	kchan.mode=*) MODE=${arg#kchan.mode=} ;;
+	kchan.stall=*) STALL=${arg#kchan.stall=} ;;
 	kchan.tty=*) TTY=${arg#kchan.tty=} ;;
 	kchan.lower=*) LOWER=${arg#kchan.lower=} ;;
 	esac
@@ -68,6 +70,67 @@ finish() {
 }
 
 say "kernel $(uname -r) $(uname -m), $(nproc) cpus, mode $MODE"
+
+# One line per user thread: pid/tid, state, CPU ticks (user+system), wchan,
+# name; then the kernel stack of each thread that is in D state or inside
+# kchan. Writes "kernel=1" to $1 if one was found, else "kernel=0".
+dump_tasks() {
+	out=$1
+	inkernel=0
+	for t in /proc/[0-9]*/task/[0-9]*; do
+		# Kernel threads have no executable.
+		[ -e "${t%/task/*}/exe" ] || continue
+		stat=$(cat "$t/stat" 2>/dev/null) || continue
+		# comm may hold spaces: take the fields after the last ')'.
+		rest=${stat##*) }
+		set -- $rest
+		st=$1
+		ticks=$((${12} + ${13}))
+		tid=${t##*/}
+		pid=${t%/task/*}
+		pid=${pid#/proc/}
+		wchan=$(cat "$t/wchan" 2>/dev/null)
+		echo "kchan-vm: task $pid/$tid $st ticks=$ticks wchan=${wchan:-0} $(cat "$t/comm" 2>/dev/null)"
+		stack=$(cat "$t/stack" 2>/dev/null)
+		case "$st $stack" in
+		D*|*kchan*)
+			inkernel=1
+			echo "$stack" | sed 's/^/kchan-vm:     /'
+			;;
+		esac
+	done
+	echo "kernel=$inkernel" >"$out"
+}
+
+# kchan.stall=S: when the command prints nothing for S seconds, show every
+# user thread twice, 5 s apart (ticks that grow: spinning in user space;
+# a D state or a kchan frame: stuck in the kernel), then kill the command.
+# /results/stall says so to the host.
+watchdog() {
+	last=-1
+	still=0
+	while sleep 10; do
+		size=$(wc -c </tmp/cmd.out)
+		if [ "$size" != "$last" ]; then
+			last=$size
+			still=0
+			continue
+		fi
+		still=$((still + 10))
+		[ "$still" -ge "$STALL" ] || continue
+		say "stall: the command printed nothing for $still s; its threads:"
+		dump_tasks /tmp/stall1
+		sleep 5
+		say "stall: 5 s later:"
+		dump_tasks /tmp/stall2
+		k=$(cat /tmp/stall1 /tmp/stall2 | grep -c kernel=1)
+		[ "$k" -gt 0 ] && k=1
+		echo "seconds=$still kernel=$k" >/results/stall
+		say "stall: killing the command"
+		kill -KILL -1
+		return
+	done
+}
 
 mount -t 9p -o trans=virtio,version=9p2000.L,rw,msize=512000 results /results &&
 	HAVE_RESULTS=1 || { say "FATAL: cannot mount the results share"; finish 100; }
@@ -136,11 +199,20 @@ if [ "$MODE" = shell ]; then
 	rc=$?
 else
 	# Through a pipe, so the command's stdout is not a tty (no interactive
-	# progress rendering); pipefail keeps the command's status.
+	# progress rendering); pipefail keeps the command's status. tee keeps a
+	# copy whose growth the stall watchdog follows.
+	mkdir -p /tmp
+	: >/tmp/cmd.out
+	WATCHDOG=
+	if [ -n "$STALL" ]; then
+		watchdog &
+		WATCHDOG=$!
+	fi
 	set -o pipefail
-	$RUN </dev/null 2>&1 | cat
+	$RUN </dev/null 2>&1 | tee /tmp/cmd.out
 	rc=$?
 	set +o pipefail
+	[ -n "$WATCHDOG" ] && kill $WATCHDOG 2>/dev/null
 fi
 say "end $(cut -d' ' -f1 /proc/uptime) rc=$rc"
 # kmemleak (debug kernel): objects younger than 5 s are never reported, and a

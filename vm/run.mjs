@@ -36,6 +36,8 @@ commands:
   shell           interactive shell in the guest (Ctrl-A x kills qemu)
   build           only build kchan.ko and kchan_test.ko (W=1, warnings fail)
   selftest-oops   prove that a WARN and an oops in the guest fail the run
+  selftest-stall  prove that a silent command is shown and killed, and told
+                  apart: stuck in user space, or blocked inside kchan
   stress [main|unload]  fuzz (kchan_fuzz), load, loss accounting and leak
                   cycles (kchan_load), then module unload/reload in a second
                   boot (default kernels: 6.1,6.12,debug)
@@ -53,6 +55,8 @@ options:
   --smp N         guest CPUs (default 2)
   --mem MB        guest memory (default 2048)
   --env K=V       extra environment variable for the command (repeatable)
+  --stall S       kill a command that prints nothing for S seconds, showing its
+                  threads first (test: always, 300 s)
   --kernel-src D  module sources to build instead of kernel/ (D and D/test)
   --seed N        stress: fuzzer seed (default: random, printed)
   --calls N       stress: fuzzer calls per device (default 100000; --quick 20000)
@@ -74,6 +78,7 @@ function parseCli(argv) {
       seed: { type: 'string' },
       calls: { type: 'string' },
       quick: { type: 'boolean', default: false },
+      stall: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -106,6 +111,7 @@ function parseCli(argv) {
     seed: values.seed,
     calls: values.calls !== undefined ? int('calls', values.calls) : undefined,
     quick: values.quick,
+    stallS: values.stall !== undefined ? int('stall', values.stall) : null,
   };
 }
 
@@ -169,7 +175,7 @@ async function runInVm(k, prep, opts, job) {
   return runInVmOnce(k, prep, opts, job);
 }
 
-async function runInVmOnce(k, prep, opts, { command, cwd, env = {}, show, files = {} }) {
+async function runInVmOnce(k, prep, opts, { command, cwd, env = {}, show, files = {}, stallS = null }) {
   const kdir = join(OUT, k.kver);
   const runDir = mkdtempSync(join(kdir, 'run-'));
   const share = join(runDir, 'share');
@@ -223,6 +229,7 @@ async function runInVmOnce(k, prep, opts, { command, cwd, env = {}, show, files 
     smp: opts.smp,
     mem: opts.mem,
     timeoutS,
+    stallS,
     kernelLogFile: join(runDir, 'kernel.log'),
     kernelSocket: join(runDir, 'kernel.sock'),
     onConsole: onConsoleWrapped,
@@ -275,6 +282,15 @@ async function runInVmOnce(k, prep, opts, { command, cwd, env = {}, show, files 
   } else if (guestRc !== null) {
     problems.push('no taint report from the guest');
   }
+  // init.sh's watchdog: "seconds=S kernel=0|1" (1: a thread was in D state
+  // or had a kchan frame on its kernel stack).
+  const stallText = readIf(join(share, 'stall'));
+  const stall = stallText ? { seconds: Number(/seconds=(\d+)/.exec(stallText)?.[1]), inKernel: /kernel=1/.test(stallText) } : null;
+  if (stall) {
+    problems.push(
+      `stalled: the command printed nothing for ${stall.seconds} s and was killed; ${stall.inKernel ? 'a thread was stuck in the kernel' : 'no thread was stuck in the kernel'} (threads in the console log)`,
+    );
+  }
   const modfail = (readIf(join(share, 'modfail')) ?? '').trim();
   if (modfail) problems.push(`insmod failed: ${modfail}`);
 
@@ -300,6 +316,7 @@ async function runInVmOnce(k, prep, opts, { command, cwd, env = {}, show, files 
     bootMs: tBegin ? tBegin - t0 : null,
     guestSpanS: typeof guestSpan === 'number' ? guestSpan : null,
     timedOut,
+    stall,
     problems,
     hits,
     taint: taintInfo,
@@ -351,6 +368,20 @@ function v8Fatal(logPath) {
   return text.includes('# Fatal error in') ? (/# (Check failed: .*)/.exec(text)?.[1] ?? 'Fatal error') : null;
 }
 
+/** In `test`, a command silent this long (no test finished) is a stall: 5x testTimeout. */
+const TEST_STALL_S = 300;
+
+/**
+ * Why an arm64 run failed in the emulated CPU rather than in kchan, or null:
+ * a V8 fatal error, or a stall with no thread stuck in the kernel.
+ */
+function emulatorFailure(v) {
+  const fatal = v8Fatal(v.logPath);
+  if (fatal) return `V8 aborted in the emulated CPU (${fatal})`;
+  if (v.stall && !v.stall.inKernel) return `the suites stalled in user space for ${v.stall.seconds} s`;
+  return null;
+}
+
 /** The first lines of a vitest failure message, colours stripped, indented for the summary. */
 function failureHead(messages, lines = 14) {
   const text = (messages ?? []).join('\n').replace(/\x1b\[[0-9;]*m/g, '');
@@ -368,16 +399,19 @@ async function cmdTest(opts) {
     let v;
     try {
       const prep = await prepare(k, opts);
-      v = await runInVm(k, prep, opts, { command: VITEST_CMD, cwd: REPO, show: 'test' });
-      if (k.arch === 'arm64' && v.guestRc !== 0 && v8Fatal(v.logPath)) {
-        // Node 20's V8 aborted inside its own deoptimizer once in five runs
-        // of the suites under qemu-system-aarch64 (TCG, 2026-12-06: "Check
-        // failed: CodeKindCanDeoptimize(compiled_code_.kind())" in
-        // Deoptimizer::New, killing a vitest worker mid-file). An engine
-        // failure in the emulated CPU, not a kchan result: run the suites
-        // once more, and say so. A kernel report still fails the run.
-        log.info(`${k.kver}: V8 aborted in the emulated CPU (${v8Fatal(v.logPath)}); running the suites once more`);
-        if (v.hits.length === 0) v = await runInVm(k, prep, opts, { command: VITEST_CMD, cwd: REPO, show: 'test' });
+      const job = { command: VITEST_CMD, cwd: REPO, show: 'test', stallS: opts.stallS ?? TEST_STALL_S };
+      v = await runInVm(k, prep, opts, job);
+      const engine = k.arch === 'arm64' && v.guestRc !== 0 && v.hits.length === 0 ? emulatorFailure(v) : null;
+      if (engine) {
+        // Twice in about ten arm64 suite runs under qemu-system-aarch64
+        // (TCG), Node 20 failed inside its own engine: once V8 aborted in
+        // its deoptimizer ("Check failed: CodeKindCanDeoptimize(...)",
+        // 2026-12-06), once a vitest worker went silent for 17 minutes
+        // mid-file, synchronously (2026-12-07, before the watchdog). Neither
+        // seen on x86. Not a kchan result: run the suites once more, and say
+        // so. A kernel report, or a thread stuck in the kernel, fails.
+        log.info(`${k.kver}: ${engine}; running the suites once more`);
+        v = await runInVm(k, prep, opts, job);
       }
     } catch (e) {
       if (!(e instanceof HarnessError)) throw e;
@@ -455,6 +489,7 @@ async function cmdExec(opts, { interactive }) {
         command: interactive ? null : commandFromArgv(opts.rest),
         cwd: process.cwd(),
         show: interactive ? 'shell' : 'exec',
+        stallS: interactive ? null : opts.stallS,
       });
     } catch (e) {
       if (!(e instanceof HarnessError)) throw e;
@@ -547,6 +582,39 @@ async function cmdSelftestOops(opts) {
     ],
   });
   if (ok) log.ok('selftest-oops: the harness passes a clean run and fails WARN and oops runs');
+  return ok ? 0 : 1;
+}
+
+/**
+ * init.sh's stall watchdog (kchan.stall): a command that sleeps in user space
+ * and one blocked in a read of /dev/kue (no message comes) must each be
+ * killed and reported as a stall, the first with no thread in the kernel,
+ * the second with one; a command that prints in time must pass.
+ */
+async function cmdSelftestStall(opts) {
+  const stallS = 20;
+  const cases = [
+    { name: 'prints in time', command: 'for i in 1 2 3; do echo tick $i; sleep 8; done', stall: null },
+    { name: 'sleeps in user space', command: 'echo start; exec sleep 100000', stall: { inKernel: false } },
+    { name: 'blocked reading /dev/kue', command: 'echo start; exec head -c 1 /dev/kue', stall: { inKernel: true } },
+  ];
+  let ok = true;
+  for (const k of kernelsFor(opts.kernel)) {
+    const prep = await prepare(k, opts);
+    for (const c of cases) {
+      log.step(`${k.kver}: selftest-stall: ${c.name} (stall ${stallS} s)`);
+      const v = await runInVm(k, prep, opts, { command: c.command, cwd: REPO, show: 'exec', stallS });
+      const got = v.stall ? { inKernel: v.stall.inKernel } : null;
+      const good = c.stall ? got !== null && got.inKernel === c.stall.inKernel && v.hits.length === 0 : v.problems.length === 0;
+      const says = v.problems.length ? v.problems.join('; ') : 'no problems';
+      if (good) log.ok(`${k.kver}: ${c.name}: ${says}`);
+      else {
+        log.fail(`${k.kver}: ${c.name}: expected ${c.stall ? `a stall (in the kernel: ${c.stall.inKernel})` : 'a pass'}, got: ${says}; log: ${v.logPath}`);
+        ok = false;
+      }
+    }
+  }
+  if (ok) log.ok('selftest-stall: a silent command is killed and shown, in user space or stuck in kchan, and a talking one passes');
   return ok ? 0 : 1;
 }
 
@@ -697,6 +765,8 @@ async function main() {
         return await cmdSelftestOops(opts);
       case 'selftest-debug':
         return await cmdSelftestDebug(opts);
+      case 'selftest-stall':
+        return await cmdSelftestStall(opts);
       case 'stress':
         return await cmdStress(opts, {
           stressOpts: {

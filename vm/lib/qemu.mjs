@@ -46,7 +46,7 @@ export class LineSplitter {
   }
 }
 
-export function qemuArgs(k, { initrd, shareDir, mode, smp, mem, kernelChardev }) {
+export function qemuArgs(k, { initrd, shareDir, mode, smp, mem, kernelChardev, stallS }) {
   const arm64 = k.arch === 'arm64';
   const append = [
     // arm64 (-M virt): the kernel logs to the PL011 UART, init and the
@@ -57,6 +57,8 @@ export function qemuArgs(k, { initrd, shareDir, mode, smp, mem, kernelChardev })
     'loglevel=5',
     'panic=-1',
     `kchan.mode=${mode}`,
+    // init.sh's watchdog: a command silent this long is shown and killed.
+    ...(stallS ? [`kchan.stall=${stallS}`] : []),
     ...(arm64 ? ['kchan.tty=hvc0'] : []),
     // An arm64 userland laid over the host root (vm/lib/arm64.mjs).
     ...(k.rootfs ? ['kchan.lower=1'] : []),
