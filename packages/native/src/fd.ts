@@ -3,6 +3,7 @@
 // TypeError with code ERR_INVALID_ARG_TYPE and out-of-range numbers a
 // RangeError with code ERR_OUT_OF_RANGE, before any system call is made.
 import { addon } from './binding.js';
+import { dropIdleWatch } from './poller.js';
 
 /** Bytes a system call reads from or writes to: a whole ArrayBuffer or a view's window of one. */
 export type ByteSource = ArrayBufferView | ArrayBuffer;
@@ -25,6 +26,8 @@ export function open(path: string, flags: number, mode?: number): number {
  */
 export function close(fd: number): void {
   addon.close(fd);
+  // The watcher poll() kept on the fd was closed with it: forget it.
+  dropIdleWatch(fd);
 }
 
 /**

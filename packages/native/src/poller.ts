@@ -2,7 +2,10 @@
 // promise helpers over it.
 import { addon, type NativePoller } from './binding.js';
 import { POLLIN } from './constants.js';
-import { abortError, type ErrnoError } from './errors.js';
+import { abortError, KchanError, type ErrnoError } from './errors.js';
+
+/** EEXIST on Linux (every architecture). */
+const EEXIST = 17;
 
 /** `(err, revents)`: `revents` are poll(2) bits (POLLIN, POLLERR, POLLHUP, ...). */
 export type PollCallback = (err: ErrnoError | null, revents: number) => void;
@@ -41,6 +44,9 @@ export class Poller {
 
   /** Creates the watcher (not started). Throws EBADF for a closed fd, EPERM for regular files. */
   constructor(fd: number, callback: PollCallback) {
+    // The fd's slot may be held by the idle watcher poll() keeps between
+    // waits: give it up (a pending poll() keeps it: EEXIST, as documented).
+    dropIdleWatch(fd);
     if (typeof callback !== 'function') {
       // Let the addon produce the Node-style TypeError.
       this.#native = new addon.Poller(fd, callback);
@@ -111,41 +117,113 @@ export interface PollOptions {
 }
 
 /**
+ * The watcher poll() keeps on an fd between waits, in this thread: started
+ * for each wait and stopped when it ends (uv_poll_start/stop), instead of
+ * a watcher made and closed per wait. In the VM that halves the cost of a
+ * wait (docs/benchmarks.md, "Wake-up latency"): uv_poll_init and uv_close
+ * cost system calls (epoll_ctl, ioctl) and an addon object each time.
+ */
+class IdleWatch {
+  readonly native: NativePoller;
+  /** The pending wait's callback, or null when idle. */
+  waiter: PollCallback | null = null;
+
+  constructor(readonly fd: number) {
+    this.native = new addon.Poller(fd, (err, revents) => {
+      const waiter = this.waiter;
+      if (waiter === null) {
+        // A wakeup after the wait ended: nobody to tell.
+        if (!this.native.closed) this.native.stop();
+        return;
+      }
+      waiter(err, revents);
+    });
+  }
+}
+
+/** This thread's kept watchers by fd (module state is per thread). */
+const watches = new Map<number, IdleWatch>();
+
+/**
+ * Forget the kept watcher of `fd` and close it, unless a wait is pending on
+ * it. close(fd) of this package calls it after close(2); a Poller made on
+ * the fd takes the slot back.
+ */
+export function dropIdleWatch(fd: number): void {
+  const w = watches.get(fd);
+  if (w === undefined || w.waiter !== null) return;
+  watches.delete(fd);
+  w.native.close();
+}
+
+/**
  * Resolves with the poll(2) `revents` once `fd` is ready for `events` (or
  * reports POLLERR/POLLHUP); rejects with a {@link KchanError} on a poll
  * error (EBADF when the fd is closed, also by {@link close} while the wait
  * is pending, from this or any other thread), or with an AbortError (code
- * 'ABORT_ERR', `cause` = signal.reason) when `signal` aborts. The
- * temporary watcher is closed in every case. Throws EEXIST (as a rejection)
- * while a {@link Poller} on the same fd exists in this thread.
+ * 'ABORT_ERR', `cause` = signal.reason) when `signal` aborts.
+ *
+ * The watcher is kept, stopped, for the next wait on the same fd in this
+ * thread (a stopped watcher keeps nothing alive), and closed by
+ * {@link close}, by an error, or by a {@link Poller} made on the fd. One
+ * wait per fd and thread at a time: a second concurrent one, or one next to
+ * a {@link Poller} on the fd, rejects with EEXIST.
  */
 export function poll(fd: number, events: number = POLLIN, options: PollOptions = {}): Promise<number> {
   const { signal, ref = true } = options;
   if (signal?.aborted) return Promise.reject(abortError(signal));
   return new Promise<number>((resolve, reject) => {
-    let poller: NativePoller | undefined;
+    let w = watches.get(fd);
+    if (w !== undefined && w.native.closed) {
+      // Closed under us (close(fd) from another thread): start afresh.
+      watches.delete(fd);
+      w = undefined;
+    }
+    if (w !== undefined && w.waiter !== null) {
+      // As uv_poll_init would say: libuv has one watcher per fd and loop.
+      reject(new KchanError('EEXIST', 'EEXIST: file already exists, uv_poll_init', { errno: -EEXIST, syscall: 'uv_poll_init' }));
+      return;
+    }
+    if (w === undefined) {
+      try {
+        w = new IdleWatch(fd);
+      } catch (err) {
+        reject(err);
+        return;
+      }
+      watches.set(fd, w);
+    }
+    const watch = w;
     let settled = false;
-    const finish = (): void => {
+    const finish = (failed: boolean): void => {
       settled = true;
+      watch.waiter = null;
       signal?.removeEventListener('abort', onAbort);
-      poller?.close();
+      if (failed || watch.native.closed) {
+        // An error (EBADF, POLLNVAL, a failed start) ends the watcher too.
+        if (watches.get(fd) === watch) watches.delete(fd);
+        watch.native.close();
+      } else {
+        watch.native.stop();
+      }
     };
     const onAbort = (): void => {
       if (settled) return;
-      finish();
+      finish(false);
       reject(abortError(signal!));
     };
+    watch.waiter = (err, revents) => {
+      if (settled) return;
+      finish(err !== null);
+      if (err) reject(err);
+      else resolve(revents);
+    };
     try {
-      poller = new addon.Poller(fd, (err, revents) => {
-        if (settled) return;
-        finish();
-        if (err) reject(err);
-        else resolve(revents);
-      });
-      if (!ref) poller.unref();
-      poller.start(events);
+      if (ref) watch.native.ref();
+      else watch.native.unref();
+      watch.native.start(events);
     } catch (err) {
-      finish();
+      finish(true);
       reject(err);
       return;
     }

@@ -397,6 +397,81 @@ describe('poll / waitReadable', () => {
     expect(isErrnoError(e2, 'EBADF')).toBe(true);
   });
 
+  it('reuses its watcher across waits on an fd; one wait at a time (EEXIST)', async () => {
+    const [r, w] = pipe2(O_NONBLOCK | O_CLOEXEC);
+    const one = new Uint8Array(1);
+    for (let i = 0; i < 3; i++) {
+      setTimeout(() => write(w, one), 2);
+      await expect(waitReadable(r)).resolves.toBe(POLLIN);
+      expect(read(r, one)).toBe(1);
+    }
+    // A wait that ended by abort leaves the watcher usable.
+    await expect(waitReadable(r, { signal: AbortSignal.timeout(5) })).rejects.toBeInstanceOf(AbortError);
+    const first = waitReadable(r);
+    const second = await waitReadable(r).catch((e: unknown) => e);
+    expect(isErrnoError(second, 'EEXIST')).toBe(true);
+    expect((second as KchanError).syscall).toBe('uv_poll_init');
+    expect((second as KchanError).errno).toBe(-17);
+    write(w, one);
+    await expect(first).resolves.toBe(POLLIN);
+    expect(read(r, one)).toBe(1);
+    // Level-triggered, and stopped between waits: data written while
+    // nobody waits is seen by the next wait at once.
+    write(w, one);
+    await new Promise((res) => setTimeout(res, 5));
+    await expect(waitReadable(r)).resolves.toBe(POLLIN);
+    // A Poller takes the fd back from the idle watcher, and gives it back.
+    const p = new Poller(r, () => {});
+    expect(isErrnoError(await waitReadable(r).catch((e: unknown) => e), 'EEXIST')).toBe(true);
+    p.close();
+    await expect(waitReadable(r)).resolves.toBe(POLLIN);
+    closeQuietly(r, w);
+  });
+
+  it('an fd number closed and reused between waits is watched afresh (close(), or closeSync behind our back)', async () => {
+    for (const closer of [close, closeSync]) {
+      const [r, w] = pipe2(O_NONBLOCK | O_CLOEXEC);
+      write(w, new Uint8Array(1));
+      await expect(waitReadable(r)).resolves.toBe(POLLIN);
+      closer(r);
+      closer(w);
+      // The lowest free numbers: the same two, now a new, empty pipe.
+      const [r2, w2] = pipe2(O_NONBLOCK | O_CLOEXEC);
+      expect(r2).toBe(r);
+      const ac = new AbortController();
+      const pending = waitReadable(r2, { signal: ac.signal });
+      // Not readable: the old pipe's readiness must not leak into the new one.
+      let done = false;
+      void pending.then(
+        () => (done = true),
+        () => (done = true),
+      );
+      await new Promise((res) => setTimeout(res, 20));
+      expect(done).toBe(false);
+      write(w2, new Uint8Array(1));
+      await expect(pending).resolves.toBe(POLLIN);
+      closeQuietly(r2, w2);
+    }
+  });
+
+  it('a kept watcher keeps nothing alive; an unref’d wait lets the process exit', () => {
+    const script = `
+      const n = require(${JSON.stringify(packageRoot)});
+      const [r, w] = n.pipe2(n.O_NONBLOCK);
+      n.write(w, new Uint8Array(1));
+      n.waitReadable(r).then(async (revents) => {
+        console.log('ready', revents);
+        n.read(r, new Uint8Array(1));
+        // An unref'd wait on the same (kept) watcher does not hold the loop.
+        n.waitReadable(r, { ref: false }).then(() => console.log('woke?'));
+      });
+      process.on('exit', () => console.log('exited'));
+    `;
+    const res = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 10_000 });
+    expect(res.signal).toBe(null);
+    expect(res.stdout.trim().split('\n')).toEqual([`ready ${POLLIN}`, 'exited']);
+  });
+
   it('rejects with EBADF for a closed fd, EEXIST next to a Poller', async () => {
     const [r, w] = pipe2(O_NONBLOCK | O_CLOEXEC);
     const p = new Poller(r, () => {});
