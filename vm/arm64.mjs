@@ -24,6 +24,7 @@ import { parseArgs } from 'node:util';
 import { KMAKE as ARM64_KMAKE, TRIPLE, prepareKernel, requireArm64Host, resolveKernel, run } from './lib/arm64.mjs';
 import { copySources } from './lib/build.mjs';
 import { HarnessError, log, seconds } from './lib/log.mjs';
+import { ARM64_CPU } from './lib/qemu.mjs';
 import { scanLog } from './lib/scan.mjs';
 
 const REPO = resolve(import.meta.dirname, '..');
@@ -144,7 +145,7 @@ async function main() {
     log.step(`arm64: booting ${kinfo.kver} in qemu-system-aarch64 (virt, TCG, smp 2, 2048 MB): ${what}`);
     const tBoot = Date.now();
     const q = spawnSync('timeout', ['-k', '10', values.timeout, 'qemu-system-aarch64',
-      '-M', 'virt', '-cpu', 'max', '-accel', 'tcg', '-smp', '2', '-m', '2048',
+      '-M', 'virt', '-cpu', ARM64_CPU, '-accel', 'tcg', '-smp', '2', '-m', '2048',
       '-nographic', '-nodefaults', '-no-reboot', '-serial', 'stdio',
       '-kernel', k.vmlinuz, '-initrd', initrd,
       '-append', 'console=ttyAMA0 panic=-1 loglevel=4 quiet'], { encoding: 'utf8', maxBuffer: 256 << 20 });

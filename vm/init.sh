@@ -43,9 +43,12 @@ done
 for m in $(cat /mod/boot.order); do
 	insmod "/mod/boot/$m.ko" || echo "kchan-vm: insmod $m failed"
 done
-# A virtio console port appears shortly after its driver loads.
+# A virtio console port appears shortly after its driver loads, and its
+# node may exist a moment before it opens (ENODEV: seen on arm64 with a
+# 1.3 s boot): wait until it opens. (In a subshell: a failed redirection of
+# a special builtin such as ':' ends the shell itself, and we are PID 1.)
 i=0
-while [ ! -c /dev/$TTY ] && [ $i -lt 100 ]; do
+while ! (: </dev/$TTY) 2>/dev/null && [ $i -lt 100 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
