@@ -187,7 +187,10 @@ async function ummu(spin) {
     const ac = new AbortController();
     for await (const ev of u.events({ signal: ac.signal })) {
       const now = process.hrtime.bigint();
-      lat[n++] = Number(now - Atomics.load(stamps, Number(ev.cookie % BigInt(PAGES))));
+      const stamp = Atomics.load(stamps, Number(ev.cookie % BigInt(PAGES)));
+      // No stamp yet: an invalidation the producer did not make (latc.c).
+      if (stamp === 0n) continue;
+      lat[n++] = Number(now - stamp);
       if (n === want) break;
     }
   }

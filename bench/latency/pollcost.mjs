@@ -3,10 +3,12 @@
 // readers' wait path, each timed alone in a loop, in the same guest as the
 // latency cases (guest.mjs runs it and adds the figures to its JSON).
 //
-// - a waitReadable()-style wait: a new native Poller, start(), close() (what
-//   every wait() of the three readers does today, minus the wake itself);
-// - a long-lived Poller's start() + stop() (what a persistent watcher would
-//   cost per wait instead);
+// - a new native Poller, start(), close(): what every wait() of the three
+//   readers cost before waitReadable() kept its watcher (minus the wake);
+// - a long-lived Poller's start() + stop(): what a wait costs it now;
+// - a whole wait on an fd that is already readable, awaited, both ways:
+//   waitReadable() (the kept watcher) and a new Poller per wait; each
+//   includes the event-loop turn that delivers the wakeup;
 // - a read(2) of 8 bytes from JS (any syscall's floor from JS);
 // - process.hrtime.bigint() (the clock read the measurement itself adds);
 // - an already-resolved promise awaited (the async step after a wake).
@@ -42,6 +44,27 @@ const out = {
   read8: time(() => native.read(devZero, buf)),
   hrtimeBigint: time(() => process.hrtime.bigint()),
 };
+// A whole wait on a readable fd (a byte sits in the pipe): the kept
+// watcher of waitReadable(), then a new Poller per wait as before.
+native.write(w, new Uint8Array(1));
+async function timeAsync(fn, n) {
+  for (let i = 0; i < 50; i++) await fn();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) await fn();
+  return Number(process.hrtime.bigint() - t0) / n;
+}
+out.waitKept = await timeAsync(() => native.waitReadable(r), N / 4);
+out.waitNewPoller = await timeAsync(
+  () =>
+    new Promise((resolve) => {
+      const p = new native.Poller(r, () => {
+        p.close();
+        resolve();
+      });
+      p.start();
+    }),
+  N / 4,
+);
 // An awaited resolved promise: timed over a loop of awaits.
 {
   const t0 = process.hrtime.bigint();

@@ -64,11 +64,11 @@ for (const res of results) {
   }
 }
 md += '\nWhere a JS wake-up goes (`bench/latency/pollcost.mjs`, each part timed alone in a loop in the same guest, ns per call):\n\n';
-md += `| kernel | new Poller + start() + close() (every wait today) | long-lived Poller start() + stop() | read(2) of 8 B from JS | await of a resolved promise | one event-loop turn (setImmediate) | process.hrtime.bigint() |\n|---|---|---|---|---|---|---|\n`;
+md += `| kernel | new Poller + start() + close() | long-lived Poller start() + stop() | whole wait, ready fd: waitReadable() (kept watcher) | whole wait, ready fd: a new Poller per wait (before) | read(2) of 8 B from JS | await of a resolved promise | one event-loop turn (setImmediate) | process.hrtime.bigint() |\n|---|---|---|---|---|---|---|---|---|\n`;
 for (const res of results) {
   const c = res.pollcost;
   const f = (ns) => Math.round(ns).toLocaleString('en-US');
-  md += `| ${res.kernel} | ${f(c.newPollerStartClose)} | ${f(c.persistentStartStop)} | ${f(c.read8)} | ${f(c.awaitResolved)} | ${f(c.loopTurn)} | ${f(c.hrtimeBigint)} |\n`;
+  md += `| ${res.kernel} | ${f(c.newPollerStartClose)} | ${f(c.persistentStartStop)} | ${f(c.waitKept)} | ${f(c.waitNewPoller)} | ${f(c.read8)} | ${f(c.awaitResolved)} | ${f(c.loopTurn)} | ${f(c.hrtimeBigint)} |\n`;
 }
 md += '\nEnd to end (target JS/C ≥ 0.9): kchan_test posts KAPI entries as fast as `latc drive-fast` can ask (writes of `wq burst 1000 2`), and one reader drains a 256-page ring. The C reader and `wait()` + `consume()` alternate, 3 pairs. A reader that falls behind the producer finds the ring full, and the entries it had no room for are lost, and counted by the kernel. The figure is the entries delivered to the reader, JS against C, for the same producer:\n\n';
 md += '| kernel | entries posted per run | C delivered (lost) | JS delivered (lost) | JS/C delivered, median of pairs (range) |\n|---|---|---|---|---|\n';
@@ -96,8 +96,8 @@ reaches its code. **low**: one event every 1 ms, the reader idle (in epoll / the
 C readers wait in \`epoll_wait()\` on the same device in the same boot. Bold: outside the target (JS/C
 ≤ ${TARGET_P50} at p50, ≤ ${TARGET_P99} at p99; end to end ≥ 0.9): ${met} of ${verdicts.length} JS figures meet their target.
 ${md}
-How the cases are built, what the figures mean, and where the JS time goes (a new native watcher per
-wait, the event-loop turn, per-event decoding): [bench/latency/README.md](../bench/latency/README.md).
+How the cases are built, what the figures mean, and where the JS time goes (the wait's watcher, the
+event-loop turn, per-event decoding): [bench/latency/README.md](../bench/latency/README.md).
 <!-- latency:end -->`;
 console.log(section);
 if (!values['no-write']) {
