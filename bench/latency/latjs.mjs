@@ -36,11 +36,11 @@ function report() {
 
 const ready = () => process.stdout.write('ready\n');
 
-/** A 4-page watch_queue watching KAPI, as latc.c's. */
-async function openWq() {
+/** A watch_queue of `pages` (4, as latc.c's) watching KAPI. */
+async function openWq(pages = 4) {
   const { WatchQueue } = await import(pkg('ring'));
   const { WATCH_TYPE_KAPI } = await import(pkg('uapi'));
-  const wq = WatchQueue.open({ pages: 4 });
+  const wq = WatchQueue.open({ pages });
   wq.addWatch(WATCH_TYPE_KAPI, 1);
   return { wq, WATCH_TYPE_KAPI };
 }
@@ -78,10 +78,7 @@ async function wqConsume() {
 
 /** End to end (as latc.c wq-count): drain a 256-page ring until delivered + lost = total. */
 async function wqCount() {
-  const { WatchQueue } = await import(pkg('ring'));
-  const { WATCH_TYPE_KAPI } = await import(pkg('uapi'));
-  const wq = WatchQueue.open({ pages: 256 });
-  wq.addWatch(WATCH_TYPE_KAPI, 1);
+  const { wq, WATCH_TYPE_KAPI } = await openWq(256);
   ready();
   let delivered = 0;
   let first = 0n;
