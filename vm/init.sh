@@ -76,10 +76,9 @@ say "kernel $(uname -r) $(uname -m), $(nproc) cpus, mode $MODE"
 
 # One line per user thread: pid/tid, state, CPU ticks (user+system), wchan,
 # name; then the kernel stack of each thread that is in D state or inside
-# kchan. Writes "kernel=1" to $1 if one was found, else "kernel=0".
+# kchan. Succeeds if one was found.
 dump_tasks() {
-	out=$1
-	inkernel=0
+	dump_rc=1 # no thread in the kernel (yet)
 	for t in /proc/[0-9]*/task/[0-9]*; do
 		# Kernel threads have no executable.
 		[ -e "${t%/task/*}/exe" ] || continue
@@ -97,12 +96,12 @@ dump_tasks() {
 		stack=$(cat "$t/stack" 2>/dev/null)
 		case "$st $stack" in
 		D*|*kchan*)
-			inkernel=1
+			dump_rc=0
 			echo "$stack" | sed 's/^/kchan-vm:     /'
 			;;
 		esac
 	done
-	echo "kernel=$inkernel" >"$out"
+	return $dump_rc
 }
 
 # kchan.stall=S: when the command prints nothing for S seconds, show every
@@ -122,12 +121,11 @@ watchdog() {
 		still=$((still + 10))
 		[ "$still" -ge "$STALL" ] || continue
 		say "stall: the command printed nothing for $still s; its threads:"
-		dump_tasks /tmp/stall1
+		k=0
+		dump_tasks && k=1
 		sleep 5
 		say "stall: 5 s later:"
-		dump_tasks /tmp/stall2
-		k=$(cat /tmp/stall1 /tmp/stall2 | grep -c kernel=1)
-		[ "$k" -gt 0 ] && k=1
+		dump_tasks && k=1
 		echo "seconds=$still kernel=$k" >/results/stall
 		say "stall: killing the command"
 		kill -KILL -1
