@@ -130,7 +130,7 @@ class IdleWatch {
   /** The pending wait's callback, or null when idle. */
   waiter: PollCallback | null = null;
 
-  constructor(readonly fd: number) {
+  constructor(fd: number) {
     this.native = new addon.Poller(fd, (err, revents) => {
       const waiter = this.waiter;
       if (waiter === null) {

@@ -16,6 +16,13 @@ import { KchanError } from '../../src/errors.js';
 
 export type FaultCall = 'mmap' | 'ioctl' | 'read' | 'waitReadable';
 
+/** The errno number of an errno name ('EIO' -> 5). */
+function errnoOf(code: string): number {
+  const n = (constants.errno as Record<string, number>)[code];
+  if (n === undefined) throw new Error(`not an errno name: ${code}`);
+  return n;
+}
+
 /** A binding over @kchan/native whose next `call` fails with `code`. */
 export class FaultyBinding implements KchanBinding {
   readonly pageSize = native.pageSize;
@@ -32,8 +39,7 @@ export class FaultyBinding implements KchanBinding {
     if (a === null || a.call !== call) return null;
     this.#armed = null;
     this.fired++;
-    const errno = (constants.errno as Record<string, number>)[a.code] ?? 0;
-    return new KchanError(a.code, `${a.code}: injected, ${call}`, { errno: -errno, syscall: call });
+    return new KchanError(a.code, `${a.code}: injected, ${call}`, { errno: -errnoOf(a.code), syscall: call });
   }
 
   open(path: string, flags: number): number {
@@ -107,8 +113,7 @@ async function expectFault(p: () => unknown, code: string): Promise<void> {
     err = e;
   }
   expect(err).toBeInstanceOf(KchanError);
-  const errno = (constants.errno as Record<string, number>)[code];
-  expect(err).toMatchObject({ code, errno: -errno! });
+  expect(err).toMatchObject({ code, errno: -errnoOf(code) });
 }
 
 export function faultContract<R>(name: string, device: string, cases: FaultCase<R>[]): void {
