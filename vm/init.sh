@@ -221,6 +221,16 @@ say "end $(cut -d' ' -f1 /proc/uptime) rc=$rc"
 # host scans kmemleak.txt for "unreferenced object".
 mkdir -p /sys/kernel/debug
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+# gcov (the kcsan kernel, with kchan.ko built by `vm/run.mjs --gcov`): the
+# modules' counters, under their host build paths, for the host to read.
+if [ -d /sys/kernel/debug/gcov ]; then
+	n=0
+	for f in $(find /sys/kernel/debug/gcov -name '*.gcda'); do
+		to=/results/gcov${f#/sys/kernel/debug/gcov}
+		mkdir -p "${to%/*}" && cat "$f" >"$to" && n=$((n + 1))
+	done
+	[ $n = 0 ] || say "gcov: $n .gcda file(s) copied"
+fi
 if [ -w /sys/kernel/debug/kmemleak ]; then
 	say "kmemleak: waiting 6 s, then scanning twice"
 	sleep 6

@@ -65,7 +65,7 @@ function runMake(args, logLines) {
  * directories built against its Module.symvers) for kernel `k` in `buildDir`.
  * Returns the absolute paths of the .ko files, keyed by module name.
  */
-export function buildModules(k, { src, buildDir, label, subdirs = [], logFile, checkProduction = false }) {
+export function buildModules(k, { src, buildDir, label, subdirs = [], logFile, checkProduction = false, extraFlags = [] }) {
   if (!existsSync(join(src, 'Kbuild')) && !existsSync(join(src, 'Makefile'))) {
     throw new HarnessError(`${src}: no Kbuild file`);
   }
@@ -74,7 +74,8 @@ export function buildModules(k, { src, buildDir, label, subdirs = [], logFile, c
   }
   // Every module the harness builds is a test build (kernel/kapi/testing.h).
   // k.makeFlags: a cross build (arm64: ARCH, CROSS_COMPILE, DEB_*).
-  const flags = [...(k.makeFlags ?? []), 'W=1', 'KCHAN_TESTING=y'];
+  // extraFlags: e.g. the gcov build's GCOV_PROFILE=y (vm/run.mjs --gcov).
+  const flags = [...(k.makeFlags ?? []), 'W=1', 'KCHAN_TESTING=y', ...extraFlags];
   // k.key: the debug kernel's cache key (its kver stays "debug" across rebuilds).
   const hash = hashTree(src, { kver: k.kver, ...(k.key ? { key: k.key } : {}), flags, subdirs, checkProduction, version: 2 });
   const stamp = `${buildDir}.stamp`;

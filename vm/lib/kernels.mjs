@@ -3,7 +3,7 @@
 // series ("6.1", "6.12") is mapped to whatever is installed.
 import { existsSync, readdirSync } from 'node:fs';
 import { ARM64_SERIES, arm64KernelStub } from './arm64.mjs';
-import { DEBUG_SERIES, debugKernelStub } from './debugkernel.mjs';
+import { DEBUG_SERIES, KCSAN_SERIES, debugKernelStub } from './debugkernel.mjs';
 import { HarnessError } from './log.mjs';
 
 export const SERIES = {
@@ -41,8 +41,8 @@ function missingParts(k) {
 
 /** Resolve "6.1", "6.12" or a full uname -r (e.g. 6.1.0-56-amd64). */
 export function findKernel(name) {
-  // The debug kernel is built (or taken from its cache) by prepare().
-  if (name === DEBUG_SERIES) return debugKernelStub();
+  // The debug and KCSAN kernels are built (or taken from their cache) by prepare().
+  if (name === DEBUG_SERIES || name === KCSAN_SERIES) return debugKernelStub(name);
   // Debian's arm64 6.1 kernel: fetched (or taken from its cache) by prepare().
   if (name === ARM64_SERIES) return arm64KernelStub();
   if (!SERIES[name]) {
