@@ -17,7 +17,7 @@ import { KchanError } from '../../src/errors.js';
 export type FaultCall = 'mmap' | 'ioctl' | 'read' | 'waitReadable';
 
 /** The errno number of an errno name ('EIO' -> 5). */
-function errnoOf(code: string): number {
+export function errnoOf(code: string): number {
   const n = (constants.errno as Record<string, number>)[code];
   if (n === undefined) throw new Error(`not an errno name: ${code}`);
   return n;
@@ -80,12 +80,12 @@ export class FaultyBinding implements KchanBinding {
 }
 
 /** Open fds of this process. */
-function fdCount(): number {
+export function fdCount(): number {
   return readdirSync('/proc/self/fd').length;
 }
 
 /** Mappings of `device` in this process. */
-function mappingsOf(device: string): number {
+export function mappingsOf(device: string): number {
   return readFileSync('/proc/self/maps', 'utf8')
     .split('\n')
     .filter((l) => l.endsWith(` ${device}`)).length;
