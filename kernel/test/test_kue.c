@@ -18,6 +18,8 @@
  *                                a softirq one on PREEMPT_RT, where kue must
  *                                not be called from hard irq context)
  *   kue recall <seq>             kue_recall_event(seq)
+ *   kue delivered <seq>          kue_delivered_event(seq): status
+ *                                "delivered=0|1"
  *   kue recall-all               kue_recall_all() of this module's callback
  *   kue kfree-fail               failed KUE_KFREE sends: with bad flags the
  *                                buffer stays ours (status nocopy=, unknown=
@@ -377,6 +379,12 @@ int kchan_test_kue_cmd(char *args)
 		if (!args || kstrtou64(strsep(&args, " "), 0, &seq))
 			return -EINVAL;
 		return kue_recall_event(seq);
+	}
+	if (!strcmp(cmd, "delivered")) {
+		if (!args || kstrtou64(strsep(&args, " "), 0, &seq))
+			return -EINVAL;
+		kchan_test_status("delivered=%d", kue_delivered_event(seq));
+		return 0;
 	}
 	if (!strcmp(cmd, "send") || !strcmp(cmd, "burst")) {
 		ret = test_kue_arg_u32(&args, &n);

@@ -31,6 +31,11 @@ slab() { awk '/^SUnreclaim/{print $2}' /proc/meminfo; }
 chmod +x "$R/kchan_fuzz" "$R/kchan_load"
 if [ "$MODE" = unload ]; then
 	step unload "$R/kchan_load" unload --rounds $((10 / SCALE > 0 ? 10 / SCALE : 1))
+	# Module init with each allocation failing in turn: only where the
+	# kernel has fault injection (the kcsan kernel).
+	if [ $fails = 0 ] && [ -e /proc/self/fail-nth ]; then
+		step init-faults "$R/kchan_load" init-faults
+	fi
 	exit $fails
 fi
 

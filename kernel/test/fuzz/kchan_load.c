@@ -31,13 +31,27 @@
  *       kchan_test): rmmod kchan is refused while anything uses it,
  *       rmmod kchan_test recalls its messages safely, and after the last
  *       munmap rmmod kchan works and insmod brings both modules back.
+ *       Then kchan.ko loaded with kue_gid: /dev/kue opens only for a
+ *       member of that group.
  *       Run it in its own VM boot: it reloads the modules.
+ *   init-faults [--max N]
+ *       module init under allocation failure (a kernel with fault
+ *       injection: /proc/self/fail-nth; skipped elsewhere): with both
+ *       modules unloaded, load kchan.ko with its n-th allocation failing,
+ *       n = 1, 2, ... until a load makes fewer than n allocations. A failed
+ *       load must leave no module and no device node, a load that absorbed
+ *       the failure must work; then both modules are loaded again and work,
+ *       and open() of /dev/ummunotify as nobody (a context that charges its
+ *       user) meets each of its allocations failing in turn.
+ *       The kernel's reports of failed allocations are expected: it leaves
+ *       "alloc-faults" in $KCHAN_VM_RESULTS for the harness. Own boot too.
  *
  * Exit status 0 = all assertions held; 1 = a violation (printed).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
@@ -51,6 +65,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -884,6 +899,24 @@ static void hold(struct held *h)
 	      "ring holds %u slots, want 6", meta->head - meta->tail);
 }
 
+/* open("/dev/kue") as @uid, with supplementary group @group (0: none): 0 or errno. */
+static int open_kue_as(uid_t uid, gid_t group)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		if (setgroups(group ? 1 : 0, &group) || setgid(uid) || setuid(uid))
+			_exit(255);
+		_exit(open("/dev/kue", O_RDONLY | O_CLOEXEC) < 0 ? errno : 0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
 static int run_unload(int argc, char **argv)
 {
 	const char *dir = getenv("KCHAN_VM_MODULES");
@@ -925,6 +958,16 @@ static int run_unload(int argc, char **argv)
 		if (failures)
 			break;
 	}
+	/* kue_gid (a load-time parameter): /dev/kue only for that group. */
+	CHECK(sh("rmmod kchan_test") == 0, "rmmod kchan_test failed");
+	CHECK(sh("rmmod kchan") == 0, "rmmod kchan failed");
+	snprintf(c, sizeof(c), "insmod %s/kchan.ko kue_gid=4242 kue_mode=0666", dir);
+	CHECK(sh(c) == 0, "insmod kchan.ko kue_gid=4242 failed");
+	CHECK(open_kue_as(65534, 0) == EPERM, "kue_gid=4242: a non-member opened /dev/kue");
+	CHECK(open_kue_as(65534, 4242) == 0, "kue_gid=4242: a member could not open /dev/kue");
+	CHECK(sh("rmmod kchan") == 0, "rmmod kchan (kue_gid) failed");
+	snprintf(c, sizeof(c), "insmod %s/kchan.ko && insmod %s/kchan_test.ko", dir, dir);
+	CHECK(sh(c) == 0, "reload failed");
 	/* The reloaded module works. */
 	hold(&h);
 	close(h.wq);
@@ -934,6 +977,203 @@ static int run_unload(int argc, char **argv)
 	munmap(h.gen, PAGE);
 	munmap(h.mem, PAGE);
 	printf("kchan_load unload: %d unload/reload rounds, %s\n", rounds, failures ? "FAILED" : "ok");
+	return failures ? 1 : 0;
+}
+
+/* ============================================================ init-faults */
+
+static int dev_nodes(void)
+{
+	return !access("/dev/watch_queue", F_OK) + !access("/dev/ummunotify", F_OK) +
+	       !access("/dev/kue", F_OK);
+}
+
+static void put_file(const char *path, const char *value)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || fputs(value, f) < 0 || fclose(f))
+		die(path);
+}
+
+/*
+ * As packages/native/test/shared/failslab.ts: failslab and fail_page_alloc
+ * fail nothing by themselves, only fail-nth's allocation, GFP_KERNEL and
+ * order 0 included, silently; user pages (highmem-capable) never.
+ */
+static void setup_fault_injection(void)
+{
+	static const char *const attrs[] = { "failslab", "fail_page_alloc" };
+	char path[128];
+
+	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
+		static const char *const kv[][2] = {
+			{ "probability", "0" }, { "times", "-1" }, { "verbose", "0" }, { "ignore-gfp-wait", "N" },
+		};
+
+		for (size_t j = 0; j < sizeof(kv) / sizeof(kv[0]); j++) {
+			snprintf(path, sizeof(path), "/sys/kernel/debug/%s/%s", attrs[i], kv[j][0]);
+			put_file(path, kv[j][1]);
+		}
+	}
+	put_file("/sys/kernel/debug/fail_page_alloc/min-order", "0");
+	put_file("/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem", "Y");
+}
+
+/*
+ * open("/dev/ummunotify") as nobody (no CAP_IPC_LOCK: the context charges its
+ * user) with each allocation failing in turn, in a child: a failed open
+ * returns ENOMEM, an absorbed failure gives a working fd (its generation page
+ * maps). Returns 0 if all held.
+ */
+static int open_ummu_faults_unprivileged(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		/* Opened as root: nobody cannot open its own fail-nth once setuid. */
+		int nth = open("/proc/self/fail-nth", O_RDWR | O_CLOEXEC);
+		int n, failed = 0;
+		char buf[32];
+
+		if (nth < 0 || setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(2);
+		for (n = 1; n < 10000; n++) {
+			int len = snprintf(buf, sizeof(buf), "%d", n);
+			int fd, e;
+			ssize_t k;
+
+			if (pwrite(nth, buf, len, 0) != len)
+				_exit(3);
+			fd = open("/dev/ummunotify", O_RDONLY | O_CLOEXEC);
+			e = errno;
+			k = pread(nth, buf, sizeof(buf) - 1, 0);
+			if (k <= 0 || pwrite(nth, "0", 1, 0) != 1)
+				_exit(3);
+			buf[k] = 0;
+			if (fd < 0 && e != ENOMEM) {
+				fprintf(stderr, "kchan_load: ummunotify open as nobody, allocation %d failing: %s\n", n, strerror(e));
+				_exit(1);
+			}
+			if (fd >= 0) {
+				void *gen = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+
+				if (gen == MAP_FAILED) {
+					fprintf(stderr, "kchan_load: ummunotify open as nobody absorbed allocation %d, then mmap: %s\n", n, strerror(errno));
+					_exit(1);
+				}
+				munmap(gen, PAGE);
+				close(fd);
+			} else {
+				failed++;
+			}
+			if (atoi(buf)) {
+				printf("kchan_load init-faults: ummunotify open() as nobody: %d allocations failed in turn, %d opens got ENOMEM\n",
+				       n - 1, failed);
+				_exit(fd >= 0 && failed ? 0 : 1);
+			}
+		}
+		_exit(1);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static int run_init_faults(int argc, char **argv)
+{
+	const char *dir = getenv("KCHAN_VM_MODULES");
+	const char *res = getenv("KCHAN_VM_RESULTS");
+	int max = (int)opt(argc, argv, "--max", 20000);
+	int errs[4096] = { 0 };
+	int nth, ko, n, failed = 0, absorbed = 0;
+	char path[512], buf[32];
+	struct held h;
+
+	if (!dir)
+		dir = "/run/kchan-vm/modules";
+	nth = open("/proc/self/fail-nth", O_RDWR | O_CLOEXEC);
+	if (nth < 0) {
+		printf("kchan_load init-faults: no /proc/self/fail-nth (no CONFIG_FAULT_INJECTION): skipped\n");
+		return 0;
+	}
+	setup_fault_injection();
+	if (res) {
+		snprintf(path, sizeof(path), "%s/alloc-faults", res);
+		FILE *f = fopen(path, "w");
+
+		if (!f)
+			die(path);
+		fprintf(f, "kchan_load init-faults: fail-nth under finit_module\n");
+		fclose(f);
+	}
+	CHECK(sh("rmmod kchan_test") == 0, "rmmod kchan_test failed");
+	CHECK(sh("rmmod kchan") == 0, "rmmod kchan failed");
+	snprintf(path, sizeof(path), "%s/kchan.ko", dir);
+	ko = open(path, O_RDONLY | O_CLOEXEC);
+	if (ko < 0)
+		die(path);
+	for (n = 1; n <= max && !failures; n++) {
+		int len = snprintf(buf, sizeof(buf), "%d", n);
+		ssize_t k;
+		long r;
+		int e;
+
+		if (pwrite(nth, buf, len, 0) != len)
+			die("arm fail-nth");
+		r = syscall(SYS_finit_module, ko, "", 0);
+		e = errno;
+		k = pread(nth, buf, sizeof(buf) - 1, 0);
+		if (k <= 0 || pwrite(nth, "0", 1, 0) != 1)
+			die("read fail-nth");
+		buf[k] = 0;
+		if (atoi(buf)) {
+			/* Fewer than n allocations: this load ran unfaulted. */
+			CHECK(r == 0, "load with no fault failed: %s", strerror(e));
+			break;
+		}
+		if (r == 0) {
+			absorbed++;
+			CHECK(loaded("kchan") && dev_nodes() == 3,
+			      "allocation %d failing: loaded, but %d of 3 device nodes", n, dev_nodes());
+			CHECK(sh("rmmod kchan") == 0, "allocation %d failing: rmmod after the load failed", n);
+		} else {
+			failed++;
+			errs[e < 4096 ? e : 0]++;
+			CHECK(!loaded("kchan"), "allocation %d failing: the load failed (%s) but kchan is loaded",
+			      n, strerror(e));
+			CHECK(dev_nodes() == 0, "allocation %d failing: the load failed (%s) but %d device nodes stayed",
+			      n, strerror(e), dev_nodes());
+		}
+	}
+	close(ko);
+	close(nth);
+	CHECK(n <= max, "still faulting after %d allocations", max);
+	printf("kchan_load init-faults: %d allocations failed in turn: %d loads failed, %d absorbed the failure;",
+	       n - 1, failed, absorbed);
+	for (int e = 0; e < 4096; e++)
+		if (errs[e])
+			printf(" %s %d", e ? strerrorname_np(e) : "errno>4095", errs[e]);
+	printf("\n");
+	if (!loaded("kchan")) {
+		snprintf(path, sizeof(path), "insmod %s/kchan.ko", dir);
+		CHECK(sh(path) == 0, "insmod kchan.ko failed");
+	}
+	snprintf(path, sizeof(path), "insmod %s/kchan_test.ko", dir);
+	CHECK(sh(path) == 0, "insmod kchan_test.ko failed");
+	CHECK(open_ummu_faults_unprivileged() == 0, "ummunotify open() as nobody under allocation failure");
+	/* The module loaded after all that works. */
+	hold(&h);
+	close(h.wq);
+	close(h.ummu);
+	close(h.kue);
+	munmap(h.ring, PAGE);
+	munmap(h.gen, PAGE);
+	munmap(h.mem, PAGE);
+	printf("kchan_load init-faults: %s\n", failures ? "FAILED" : "ok");
 	return failures ? 1 : 0;
 }
 
@@ -953,7 +1193,9 @@ int main(int argc, char **argv)
 		return run_cycles(argc, argv);
 	if (!strcmp(argv[1], "unload"))
 		return run_unload(argc, argv);
+	if (!strcmp(argv[1], "init-faults"))
+		return run_init_faults(argc, argv);
 usage:
-	fprintf(stderr, "usage: kchan_load wq|kue|ummu|cycles [options] (see the source)\n");
+	fprintf(stderr, "usage: kchan_load wq|kue|ummu|cycles|unload|init-faults [options] (see the source)\n");
 	return 2;
 }

@@ -3,7 +3,7 @@
 // loss counts, readers coming and going during sends, atomic-context sends,
 // and no leak.
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { closeSync, readSync } from 'node:fs';
+import { closeSync, readFileSync, readSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -27,6 +27,7 @@ import {
   rawRead,
   sent,
   setLimit,
+  status,
   text,
 } from './helpers.js';
 
@@ -128,6 +129,40 @@ describe.skipIf(!inVm)(`kue on the real kernel (${inVm ? 'VM' : SKIP_REASON})`, 
     expect(c.cb_recalled - before.cb_recalled).toBe(1n);
     expect(c.cb_delivered - before.cb_delivered).toBe(2n);
     closeSync(a);
+  });
+
+  it('kue_delivered_event(): false while a message is queued, true once read or recalled, false for a seq never sent', () => {
+    const delivered = (seq: bigint): boolean => status(kcmd(`kue delivered ${seq}`)).delivered === 1n;
+    const a = rawOpen();
+    try {
+      const { first, last } = sent(kcmd('kue send 2 8'));
+      expect(delivered(first)).toBe(false);
+      expect(delivered(last)).toBe(false);
+      kcmd(`kue recall ${last}`);
+      expect(delivered(last)).toBe(true);
+      expect(rawDrain(a).map((m) => m.seq)).toEqual([first]);
+      expect(delivered(first)).toBe(true);
+      // Never sent: 0, and the next seq kue has not handed out yet.
+      expect(delivered(0n)).toBe(false);
+      expect(delivered(last + 1n)).toBe(false);
+    } finally {
+      closeSync(a);
+    }
+  });
+
+  it('refuses a message larger than the memory bound with ENOSPC, and queues nothing for it', () => {
+    const a = rawOpen();
+    try {
+      setLimit(256);
+      expect(() => kcmd('kue send 1 512')).toThrow(expect.objectContaining({ code: 'ENOSPC' }));
+      expect(counts().queued_msgs).toBe(0n);
+      // At the bound it fits.
+      const { first } = sent(kcmd('kue send 1 200'));
+      expect(rawDrain(a).map((m) => m.seq)).toEqual([first]);
+    } finally {
+      setLimit(limit0);
+      closeSync(a);
+    }
   });
 
   it('finds queued messages by seq anywhere in a long queue: recalls, a reader ahead of the slowest, a closing reader', () => {
@@ -490,9 +525,18 @@ describe.skipIf(!inVm)(`kue on the real kernel (${inVm ? 'VM' : SKIP_REASON})`, 
     }
   });
 
-  it('kue_recall_all() does not wait for a read() stuck in a fault on a copied message', async () => {
-    // The reader's buffer is a missing userfaultfd page: its read() blocks in
-    // copy_to_user() until we resolve the fault.
+  /**
+   * A child process whose read() of /dev/kue blocks in copy_to_user() on a
+   * missing userfaultfd page until released (c/kue_uffd_read.c); null on a
+   * kernel without userfaultfd (the debug kernel, built without it).
+   */
+  async function stuckReader(): Promise<{
+    go(): Promise<void>;
+    next(): Promise<string>;
+    release(): void;
+    readonly released: boolean;
+    close(): Promise<void>;
+  } | null> {
     const bin = join(tmpdir(), `kue_uffd_read-${process.pid}`);
     const src = fileURLToPath(new URL('./c/kue_uffd_read.c', import.meta.url));
     execFileSync('gcc', ['-O2', '-Wall', '-Werror', '-pthread', src, '-o', bin]);
@@ -500,44 +544,112 @@ describe.skipIf(!inVm)(`kue on the real kernel (${inVm ? 'VM' : SKIP_REASON})`, 
     const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
     const next = async (): Promise<string> => String((await lines.next()).value);
     let released = false;
-    const release = (): void => {
-      if (!released) child.stdin!.write('release\n');
-      released = true;
+    const r = {
+      next,
+      /** Start the read() of what is queued; resolves once it blocks in the fault. */
+      async go(): Promise<void> {
+        child.stdin!.write('go\n');
+        expect(await next()).toBe('fault');
+      },
+      release(): void {
+        if (!released) child.stdin!.write('release\n');
+        released = true;
+      },
+      get released(): boolean {
+        return released;
+      },
+      async close(): Promise<void> {
+        r.release();
+        child.stdin!.end();
+        await new Promise((res) => (child.exitCode !== null ? res(null) : child.once('exit', res)));
+      },
     };
+    const first = await next();
+    if (first === 'nouffd') {
+      await r.close();
+      return null;
+    }
+    expect(first).toBe('open');
+    return r;
+  }
+
+  /**
+   * kue_recall_all() of kchan_test's callback, in a child process: `done`
+   * resolves with its time in ms; `pid` is the shell that makes the call.
+   */
+  function recallAll(): { pid: number; done: Promise<number> } {
+    const t0 = performance.now();
+    let pid = 0;
+    const done = new Promise<number>((res, rej) => {
+      pid = execFile('sh', ['-c', 'printf "kue recall-all" > /dev/kchan_test'], (err) => (err ? rej(err) : res(performance.now() - t0))).pid!;
+    });
+    return { pid, done };
+  }
+
+  /** Whether process `pid` is inside kernel function `fn` (its /proc stack). */
+  function inKernelFn(pid: number, fn: string): boolean {
     try {
-      const first = await next();
-      if (first === 'nouffd') {
-        // Only the debug kernel (vm/, built without CONFIG_USERFAULTFD) lacks it.
-        console.log('kue recall_all vs stuck read: not tested, this kernel has no userfaultfd');
-        return;
-      }
-      expect(first).toBe('open');
+      return readFileSync(`/proc/${pid}/stack`, 'utf8').includes(fn);
+    } catch {
+      return false; // gone
+    }
+  }
+
+  it('kue_recall_all() does not wait for a read() stuck in a fault on a copied message', async () => {
+    const reader = await stuckReader();
+    if (!reader) {
+      console.log('kue recall_all vs stuck read: not tested, this kernel has no userfaultfd');
+      return;
+    }
+    try {
       const before = counts();
       kcmd('kue send 1 64');
-      child.stdin!.write('go\n');
-      expect(await next()).toBe('fault');
-      // Before the fix, recall-all waited for that read(): run it in a child
-      // process and resolve the fault after 10 s at the latest, so a
-      // regression fails instead of hanging.
-      const t0 = performance.now();
-      const recall = new Promise<number>((res, rej) => {
-        execFile('sh', ['-c', 'printf "kue recall-all" > /dev/kchan_test'], (err) =>
-          err ? rej(err) : res(performance.now() - t0),
-        );
-      });
-      const timer = setTimeout(release, 10_000);
-      const ms = await recall;
+      await reader.go();
+      // Before the fix, recall-all waited for that read(): resolve the fault
+      // after 10 s at the latest, so a regression fails instead of hanging.
+      const recall = recallAll();
+      const timer = setTimeout(() => reader.release(), 10_000);
+      const ms = await recall.done;
       clearTimeout(timer);
-      expect(released).toBe(false);
+      expect(reader.released).toBe(false);
       expect(ms).toBeLessThan(10_000);
-      release();
-      expect(await next()).toMatch(/^read \d+$/);
+      reader.release();
+      expect(await reader.next()).toMatch(/^read \d+$/);
       const after = counts();
       expect(after.cb_recalled - before.cb_recalled).toBe(1n);
     } finally {
-      release();
-      child.stdin!.end();
-      await new Promise((res) => (child.exitCode !== null ? res(null) : child.once('exit', res)));
+      await reader.close();
+    }
+  });
+
+  it('kue_recall_all() waits for a read() still copying a NOCOPY message, and returns once it is done', async () => {
+    // A NOCOPY payload belongs to the sender: recall_all() must not return
+    // while a read() copies from it. The message leaves the queue for limbo
+    // and the read's end wakes the waiter (kue.c, kue_limbo_has()).
+    const reader = await stuckReader();
+    if (!reader) {
+      console.log('kue recall_all vs a read of a NOCOPY message: not tested, this kernel has no userfaultfd');
+      return;
+    }
+    try {
+      kcmd('kue send 1 64 nocopy');
+      await reader.go();
+      let done = false;
+      const recall = recallAll();
+      void recall.done.then(() => (done = true));
+      // It gets into kue_recall_all() and waits there (or, wrongly, returns).
+      const deadline = Date.now() + 20_000;
+      while (!done && !inKernelFn(recall.pid, 'kue_recall_all') && Date.now() < deadline) {
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      await new Promise((res) => setTimeout(res, 500));
+      expect(done).toBe(false);
+      expect(inKernelFn(recall.pid, 'kue_recall_all')).toBe(true);
+      reader.release();
+      await recall.done;
+      expect(await reader.next()).toMatch(/^read \d+$/);
+    } finally {
+      await reader.close();
     }
   });
 

@@ -112,6 +112,16 @@ describe.skipIf(!inVm)('watch_queue in the kernel' + (inVm ? '' : ` (skipped: ${
       expect(filter(1, 0, [4])).toBe('EINVAL');
       expect(filter(2, 0, [WATCH_TYPE_KAPI, 0x80000000])).toBe('EINVAL');
       expect(filter(16, 0, Array(16).fill(WATCH_TYPE_KAPI))).toBe('ok');
+      // The header readable, its filter in a page that faults: EFAULT.
+      const m = native.mmapAnonymous(2 * PAGE, native.PROT_READ | native.PROT_WRITE);
+      try {
+        const hdr = new Uint32Array(m.buffer, PAGE - 8, 2);
+        hdr[0] = 1;
+        m.mprotect(PAGE, PAGE, native.PROT_NONE);
+        expect(errnoOf(() => native.ioctl(fd, IOC_WATCH_QUEUE_SET_FILTER, hdr))).toBe('EFAULT');
+      } finally {
+        m.unmap();
+      }
       expect(errnoOf(() => native.ioctl(fd, IOC_WATCH_QUEUE_SET_FILTER, null))).toBe('ok');
     } finally {
       native.close(fd);
