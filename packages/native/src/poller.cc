@@ -6,7 +6,9 @@
 //    inside the JS-owned object, so closing from inside a callback or from a
 //    GC finalizer cannot free memory libuv still uses.
 //  * While started, the JS object holds a strong self-reference so it cannot
-//    be collected with a live watcher; stop()/close() drop it.
+//    be collected with a live watcher; stop()/close() drop it. Nothing else
+//    roots it: the callback is held through the object, not by a persistent
+//    reference (which would root the object through the callback's closure).
 //  * An environment cleanup hook closes the handle when a worker exits, so
 //    the loop closes without open handles.
 //  * close(fd) from any thread settles the waits on fd in every thread: a
@@ -146,7 +148,15 @@ class Poller : public Napi::ObjectWrap<Poller> {
       g_registry.emplace(fd_, Registration{remote, id_});
     }
     env_ = env;
-    callback_ = Napi::Persistent(info[1].As<Napi::Function>());
+    // The callback lives as long as this object does, held by the object
+    // itself (a hidden, read-only property) and weakly here. A strong
+    // reference here would be a GC root, and callbacks close over their
+    // poller (the TS Poller and the kept watchers of waitReadable() do): every
+    // poller ever made, closed or not, would stay in the heap.
+    Napi::Function fn = info[1].As<Napi::Function>();
+    info.This().As<Napi::Object>().DefineProperty(
+        Napi::PropertyDescriptor::Value("kchanPollerCallback", fn, napi_default));
+    callback_ = Napi::Weak(fn);
     async_ = std::make_unique<Napi::AsyncContext>(env, "kchan.Poller");
     data->pollers.emplace(fd_, this);
     napi_add_env_cleanup_hook(env, CleanupHook, this);

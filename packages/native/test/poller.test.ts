@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 
@@ -56,6 +58,38 @@ function collect(fd: number): { poller: Poller; events: Array<{ err: KchanError 
 }
 
 describe('Poller', () => {
+  it('is collected once closed or stopped, though its callback closes over it', async () => {
+    // A callback that refers to its own poller (as the TS Poller's and the
+    // kept watchers' do) must not keep it alive: 0.35 MiB per 1000 readers
+    // in the soak before the native side stopped holding it as a GC root.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    // A FinalizationRegistry, not WeakRef.deref(): deref() keeps its target
+    // alive to the end of the job, which would hide the collection we wait for.
+    const N = 40;
+    let collected = 0;
+    const registry = new FinalizationRegistry<number>(() => {
+      collected++;
+    });
+    for (let i = 0; i < N; i++) {
+      const [r, w] = pipe2(O_NONBLOCK | O_CLOEXEC);
+      const p: Poller = new Poller(r, () => {
+        p.stop();
+      });
+      p.start(POLLIN);
+      if (i % 2) p.close();
+      else p.stop();
+      registry.register(p, i);
+      close(r);
+      close(w);
+    }
+    for (let k = 0; k < 50 && collected < N; k++) {
+      await new Promise((res) => setImmediate(res));
+      gc();
+    }
+    expect(collected).toBe(N);
+  });
+
   it('fires on pipe write, with poll(2) bits, and stops', async () => {
     const [r, w] = pipe2(O_NONBLOCK | O_CLOEXEC);
     const { poller, events, next } = collect(r);

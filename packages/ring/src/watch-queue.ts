@@ -224,6 +224,8 @@ export class WatchQueue implements AsyncIterable<Notification> {
     const reader = this.reader;
     const signal = options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal;
     for (;;) {
+      // Aborted before the call: reject, even with entries ready (docs/readers.md, "Aborting").
+      native.throwIfAborted(options.signal);
       if (reader.pending() !== 0) return;
       // Arming the watcher calls the driver's poll(), which queues us, does
       // smp_mb() and compares tail (published with release by the reader)

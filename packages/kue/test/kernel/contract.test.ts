@@ -2,6 +2,7 @@
 import { describe } from 'vitest';
 import { readerContract } from '../../../native/test/shared/contract.js';
 import { KueReader } from '../../src/index.js';
+import { kcmd } from './helpers.js';
 
 const inVm = process.env.KCHAN_VM === '1';
 
@@ -14,6 +15,7 @@ describe.skipIf(!inVm)('/dev/kue (needs KCHAN_VM=1)', () => {
       iterate: (options) => r.messages(options),
       reader: r,
       useFd: () => r.info(),
+      ready: { make: () => kcmd('kue send 1 8'), wait: (options) => r.nextBatch(options) },
     };
   }, KueReader);
 });

@@ -20,6 +20,12 @@ export interface ReaderUnderTest {
   iterate(options?: { signal?: AbortSignal }): AsyncIterator<unknown>;
   /** A synchronous call that needs the fd (throws EBADF once closed). */
   useFd(): unknown;
+  /**
+   * Where the device can be made ready (the VM): make data pending, and the
+   * reader's one-shot wait (WatchQueue.wait(), KueReader.nextBatch(), the
+   * first step of Ummunotify.events()).
+   */
+  ready?: { make(): void; wait(options: { signal?: AbortSignal }): Promise<unknown> };
 }
 
 const TIMEOUT = Symbol('timeout');
@@ -114,6 +120,24 @@ export function readerContract(name: string, open: () => Promise<ReaderUnderTest
       expect(got).toMatchObject({ error: { name: 'AbortError', code: 'ABORT_ERR' } });
       expect((got as { error: { cause: unknown } }).error.cause).toBe(reason);
       r.reader.close();
+    });
+
+    it('aborting before the wait rejects with AbortError even when data is ready', async (ctx) => {
+      const r = await open();
+      try {
+        if (!r.ready) return ctx.skip();
+        r.ready.make();
+        const ac = new AbortController();
+        const reason = new Error('before, with data ready');
+        ac.abort(reason);
+        const got = await within(settle(r.ready.wait({ signal: ac.signal })), 5000);
+        expect(got).toMatchObject({ error: { name: 'AbortError', code: 'ABORT_ERR' } });
+        expect((got as { error: { cause: unknown } }).error.cause).toBe(reason);
+        // Nothing was taken: the same wait without the signal returns at once.
+        expect(await within(settle(r.ready.wait({})), 5000)).not.toBe(TIMEOUT);
+      } finally {
+        r.reader.close();
+      }
     });
 
     it('aborting during the wait rejects with AbortError within 100 ms, the reason as cause; the reader stays open', async () => {
