@@ -70,7 +70,7 @@ options:
   --mem MB        guest memory (default 2048)
   --env K=V       extra environment variable for the command (repeatable)
   --gcov DIR      kcsan kernel only: build kchan.ko with gcov counters and copy
-                  each run's .gcda files to DIR/<kernel>-run-*/ (scripts/coverage.mjs)
+                  each run's .gcda files to DIR/<kernel>-run-*/ (scripts/kernel-coverage.mjs)
   --stall S       kill a command that prints nothing for S seconds, showing its
                   threads first (test: always, 300 s)
   --kernel-src D  module sources to build instead of kernel/ (D and D/test)
@@ -293,9 +293,9 @@ async function runInVmOnce(k, prep, opts, { command, cwd, env = {}, show, files 
   // alloc-faults: the run made kernel allocations fail on purpose (the
   // failslab suites, packages/native/test/shared/failslab.ts; kchan_load
   // init-faults). The kernel's reports of a failed allocation (stack dumps
-  // from warn_alloc() and kmem_cache_create()) are then expected, and so are the
-  // known leaks of kernel code such failures expose (lib/scan.mjs); any other
-  // report still fails the run.
+  // from warn_alloc() and kmem_cache_create()) are then expected, and so are
+  // the reports of known kernel bugs such failures expose (lib/scan.mjs,
+  // KNOWN_FAULT_BUGS); any other report still fails the run.
   const allocFaults = existsSync(join(share, 'alloc-faults'));
   // kmemleak.txt: the debug kernel's /sys/kernel/debug/kmemleak after the run (init.sh).
   let kmemleak = readIf(join(share, 'kmemleak.txt')) ?? '';
@@ -304,15 +304,16 @@ async function runInVmOnce(k, prep, opts, { command, cwd, env = {}, show, files 
   const otherLeaks = kmemleak.includes('unreferenced object');
   const kernelText = `${readIf(join(runDir, 'kernel.log')) ?? ''}\n${dmesg}\n${kmemleak}`;
   const seen = new Set();
-  let allocReports = 0;
-  let knownTraces = 0;
+  // Set aside, by their timestamped line (kernel.log and dmesg.txt repeat them).
+  const allocReports = new Set();
+  const knownTraces = new Set();
   const hits = scanLog(kernelText).filter((h) => {
     if (allocFaults && isAllocFailureTrace(h)) {
-      allocReports++;
+      allocReports.add(h.line);
       return false;
     }
     if (allocFaults && isKnownFaultBugTrace(h)) {
-      knownTraces++;
+      knownTraces.add(h.line);
       return false;
     }
     // kmemleak's "N new suspected memory leaks" line, when all of them were known ones.
@@ -322,10 +323,10 @@ async function runInVmOnce(k, prep, opts, { command, cwd, env = {}, show, files 
     seen.add(key);
     return true;
   });
-  if (allocReports) log.info(`${k.kver}: ${allocReports} allocation-failure report(s) (warn_alloc, kmem_cache_create) after injected faults: expected`);
-  if (knownLeaks || knownTraces) {
+  if (allocReports.size) log.info(`${k.kver}: ${allocReports.size} allocation-failure report(s) (warn_alloc, kmem_cache_create) after injected faults: expected`);
+  if (knownLeaks || knownTraces.size) {
     log.info(
-      `${k.kver}: ${knownLeaks} kmemleak report(s) and ${knownTraces} stack dump(s) of known kernel bugs under injected faults, set aside: ${KNOWN_FAULT_BUGS.map((l) => l.why).join('; ')}`,
+      `${k.kver}: ${knownLeaks} kmemleak report(s) and ${knownTraces.size} stack dump(s) of known kernel bugs under injected faults, set aside: ${KNOWN_FAULT_BUGS.map((l) => l.why).join('; ')}`,
     );
   }
   if (hits.length) {

@@ -899,6 +899,17 @@ static void hold(struct held *h)
 	      "ring holds %u slots, want 6", meta->head - meta->tail);
 }
 
+/* Close and unmap what hold() made. */
+static void unhold(struct held *h)
+{
+	close(h->wq);
+	close(h->ummu);
+	close(h->kue);
+	munmap(h->ring, PAGE);
+	munmap(h->gen, PAGE);
+	munmap(h->mem, PAGE);
+}
+
 /* open("/dev/kue") as @uid, with supplementary group @group (0: none): 0 or errno. */
 static int open_kue_as(uid_t uid, gid_t group)
 {
@@ -970,12 +981,7 @@ static int run_unload(int argc, char **argv)
 	CHECK(sh(c) == 0, "reload failed");
 	/* The reloaded module works. */
 	hold(&h);
-	close(h.wq);
-	close(h.ummu);
-	close(h.kue);
-	munmap(h.ring, PAGE);
-	munmap(h.gen, PAGE);
-	munmap(h.mem, PAGE);
+	unhold(&h);
 	printf("kchan_load unload: %d unload/reload rounds, %s\n", rounds, failures ? "FAILED" : "ok");
 	return failures ? 1 : 0;
 }
@@ -1167,12 +1173,7 @@ static int run_init_faults(int argc, char **argv)
 	CHECK(open_ummu_faults_unprivileged() == 0, "ummunotify open() as nobody under allocation failure");
 	/* The module loaded after all that works. */
 	hold(&h);
-	close(h.wq);
-	close(h.ummu);
-	close(h.kue);
-	munmap(h.ring, PAGE);
-	munmap(h.gen, PAGE);
-	munmap(h.mem, PAGE);
+	unhold(&h);
 	printf("kchan_load init-faults: %s\n", failures ? "FAILED" : "ok");
 	return failures ? 1 : 0;
 }

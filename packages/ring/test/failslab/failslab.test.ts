@@ -40,29 +40,13 @@ describe.skipIf(!inVm)('/dev/watch_queue: every allocation failing in turn (fail
     setupFaultInjection();
   });
 
-  it('WatchQueue.open(): ENOMEM and nothing open, or a working queue', async () => {
+  // 16 pages: the ring is vmalloc'ed in more than one page.
+  it.each([1, 16])('WatchQueue.open({ pages: %i }): ENOMEM and nothing open, or a working queue', async (pages) => {
     const r = await failEachAllocation<null>({
-      name: 'WatchQueue.open({ pages: 1 })',
+      name: `WatchQueue.open({ pages: ${pages} })`,
       device: DEVICE,
       before: () => null,
-      step: () => WatchQueue.open({ pages: 1 }),
-      check: (_, made) => {
-        if (made instanceof WatchQueue) {
-          made.addWatch(WATCH_TYPE_KAPI, ID);
-          roundTrip(made);
-        } else freshRoundTrip();
-      },
-      after: (_, made) => (made as WatchQueue | undefined)?.close(),
-    });
-    expect(r.failed).toBeGreaterThan(0);
-  });
-
-  it('WatchQueue.open() of a 16-page ring (vmalloc): ENOMEM and nothing open, or a working queue', async () => {
-    const r = await failEachAllocation<null>({
-      name: 'WatchQueue.open({ pages: 16 })',
-      device: DEVICE,
-      before: () => null,
-      step: () => WatchQueue.open({ pages: 16 }),
+      step: () => WatchQueue.open({ pages }),
       check: (_, made) => {
         if (made instanceof WatchQueue) {
           made.addWatch(WATCH_TYPE_KAPI, ID);
