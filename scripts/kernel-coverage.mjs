@@ -43,7 +43,8 @@ const { values } = parseArgs({
 const RUNS = [
   // On the kcsan kernel `test` runs the failslab suites too (vitest.kcsan.config.mjs).
   ['the kernel and failslab suites', ['test', '--kernel', 'kcsan']],
-  ['the quick fuzz/stress run', ['stress', '--kernel', 'kcsan', '--quick']],
+  // With module init under allocation failure, which the quick run skips otherwise.
+  ['the quick fuzz/stress run', ['stress', '--kernel', 'kcsan', '--quick', '--env', 'KCHAN_INIT_FAULTS=1']],
 ];
 
 if (!values['no-vm']) {
