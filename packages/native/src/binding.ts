@@ -125,20 +125,29 @@ export function loadAddon(): NativeAddon {
   const [platform, arch] = simulated ? [simulated.split('-')[0] ?? '', simulated.split('-').slice(1).join('-')] : [process.platform, process.arch];
   const libc = simulated ? (platform === 'linux' ? 'simulated' : 'none') : detectLibc(platform);
   if (simulated) throw new UnsupportedPlatformError(platform, arch, libc, 'KCHAN_NATIVE_SIMULATE_PLATFORM is set');
-  const glibc = /^glibc (.*)$/.exec(libc)?.[1];
   try {
     const addon = (require('node-gyp-build') as (dir: string) => unknown)(process.env.KCHAN_NATIVE_ADDON_DIR || packageRoot) as NativeAddon;
     // System-call errors are KchanErrors (docs/readers.md, "Errors").
     addon._setErrorClass(KchanError);
     loaded = addon;
   } catch (err) {
-    let why = `loading it failed (${err instanceof Error ? err.message : String(err)})`;
-    if (!SUPPORTED_PLATFORMS.includes(`${platform}-${arch}`)) why = 'no prebuilt addon for it and none built from source';
-    else if (glibc === undefined) why = 'the prebuilds need glibc';
-    else if (versionBelow(glibc, GLIBC_FLOOR)) why = `glibc ${glibc} is older than ${GLIBC_FLOOR}`;
-    throw new UnsupportedPlatformError(platform, arch, libc, why, { cause: err });
+    throw new UnsupportedPlatformError(platform, arch, libc, unloadableReason(platform, arch, libc, err), { cause: err });
   }
   return loaded;
+}
+
+/**
+ * @internal Why loading the addon failed with `err`, for the message of
+ * {@link UnsupportedPlatformError}: the platform or libc when they explain
+ * it, else the loader's own message. `libc` as in the error: 'glibc 2.36',
+ * 'musl' or 'none'.
+ */
+export function unloadableReason(platform: string, arch: string, libc: string, err: unknown): string {
+  const glibc = /^glibc (.*)$/.exec(libc)?.[1];
+  if (!SUPPORTED_PLATFORMS.includes(`${platform}-${arch}`)) return 'no prebuilt addon for it and none built from source';
+  if (glibc === undefined) return 'the prebuilds need glibc';
+  if (versionBelow(glibc, GLIBC_FLOOR)) return `glibc ${glibc} is older than ${GLIBC_FLOOR}`;
+  return `loading it failed (${err instanceof Error ? err.message : String(err)})`;
 }
 
 /**

@@ -22,6 +22,7 @@ import {
   pipe2,
   poll,
   read,
+  throwIfAborted,
   waitReadable,
   write,
   type KchanError,
@@ -234,6 +235,10 @@ describe('Poller', () => {
     expectCode(() => new Poller(r, 'x' as unknown as () => void), TypeError, 'ERR_INVALID_ARG_TYPE');
     expectCode(() => new Poller(-1, () => {}), RangeError, 'ERR_OUT_OF_RANGE');
     const q = new Poller(r, () => {});
+    expect(q.fd).toBe(r);
+    expect(q.unref()).toBe(q);
+    expect(q.hasRef()).toBe(false);
+    expect(q.ref().hasRef()).toBe(true);
     expectCode(() => q.start(0), RangeError, 'ERR_OUT_OF_RANGE');
     expectCode(() => q.start(POLLERR), RangeError, 'ERR_OUT_OF_RANGE');
     expectCode(() => q.start(POLLIN | 0x4000), RangeError, 'ERR_OUT_OF_RANGE');
@@ -504,6 +509,46 @@ describe('poll / waitReadable', () => {
     const res = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 10_000 });
     expect(res.signal).toBe(null);
     expect(res.stdout.trim().split('\n')).toEqual([`ready ${POLLIN}`, 'exited']);
+  });
+
+  it('a wait whose watcher cannot start rejects with the addon’s error and leaves no watcher behind', async () => {
+    const [r, w] = pipe2(O_NONBLOCK | O_CLOEXEC);
+    try {
+      for (const events of [0, POLLERR, POLLIN | 0x4000]) {
+        const err = await poll(r, events).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(RangeError);
+        expect((err as { code?: string }).code).toBe('ERR_OUT_OF_RANGE');
+      }
+      // The failed start closed its watcher: a Poller and then a wait get the fd.
+      new Poller(r, () => {}).close();
+      write(w, new Uint8Array(1));
+      expect(await waitReadable(r)).toBe(POLLIN);
+    } finally {
+      close(r);
+      close(w);
+    }
+  });
+
+  it('throwIfAborted() throws the AbortError poll() rejects with, the reason as cause', async () => {
+    const ac = new AbortController();
+    expect(() => throwIfAborted(ac.signal)).not.toThrow();
+    expect(() => throwIfAborted(undefined)).not.toThrow();
+    const reason = new Error('stop');
+    ac.abort(reason);
+    let thrown: unknown;
+    try {
+      throwIfAborted(ac.signal);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(AbortError);
+    expect((thrown as AbortError).cause).toBe(reason);
+    const [r, w] = pipe2(O_NONBLOCK | O_CLOEXEC);
+    const rejected = await poll(r, POLLIN, { signal: ac.signal }).catch((e: unknown) => e);
+    close(r);
+    close(w);
+    expect(rejected).toBeInstanceOf(AbortError);
+    expect((rejected as AbortError).cause).toBe(reason);
   });
 
   it('rejects with EBADF for a closed fd, EEXIST next to a Poller', async () => {
