@@ -123,7 +123,8 @@ const pin = cpus().length >= 2 && existsSync('/usr/bin/taskset') ? ['taskset', '
 const self = fileURLToPath(import.meta.url);
 const results = [];
 for (let p = 0; p < Number(values.procs); p++) {
-  const flags = ['--perf-basic-prof', ...values.flags.split(' ').filter(Boolean)];
+  // --perf-basic-prof also turns V8's log on: send it nowhere.
+  const flags = ['--perf-basic-prof', '--logfile=/dev/null', ...values.flags.split(' ').filter(Boolean)];
   const cmd = [...pin, process.execPath, ...flags, self, '--child', '--drains', values.drains, '--slots', values.slots];
   const r = spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`child failed: ${r.stderr}`);
