@@ -124,6 +124,8 @@ export class RegistrationCache<T> {
   readonly #deregister: (value: T, address: number, length: number) => void;
   readonly #capacity: number;
   readonly #align: number;
+  /** 1 / #align, exact (a power of two). */
+  readonly #invAlign: number;
   #nextCookie: bigint;
   #seen: bigint;
   /** generationStamp(#seen), for sources with a stamp. */
@@ -156,6 +158,7 @@ export class RegistrationCache<T> {
     if (!Number.isInteger(this.#align) || this.#align < 1 || (this.#align & (this.#align - 1)) !== 0) {
       throw new RangeError(`alignment must be a power of two, got ${this.#align}`);
     }
+    this.#invAlign = 1 / this.#align;
     this.#stamped = typeof this.#source.stamp === 'number';
     // Events before the cache existed concern no entry of it.
     this.#seen = this.#source.generation;
@@ -173,6 +176,30 @@ export class RegistrationCache<T> {
    * `register` callback. Pair with release().
    */
   acquire(address: number, length: number): CacheEntry<T> {
+    // The hit path, kept small (few instructions, inlinable): an entry
+    // starting at the aligned start, unchanged since registered or synced.
+    // Anything else (bad arguments, closed, containment, stale, miss)
+    // takes #acquireSlow, which checks everything again.
+    if (Number.isSafeInteger(address) && address >= 0 && Number.isSafeInteger(length) && length > 0 && !this.#closed) {
+      // Multiplying by 1/alignment (a power of two) is exact, and cheaper than dividing.
+      const align = this.#align;
+      const inv = this.#invAlign;
+      const start = Math.floor(address * inv) * align;
+      const end = Math.ceil((address + length) * inv) * align;
+      const e = end <= Number.MAX_SAFE_INTEGER ? this.#byStart.find(start, end) : undefined;
+      if (e !== undefined) {
+        const w = e.watch;
+        if (w === null ? (this.#stamped ? this.#source.stamp === this.#seenStamp : this.#source.generation === this.#seen) : w.generation === w.seen) {
+          this.stats.hits++;
+          if (e.refs++ === 0) this.#lruRemove(e);
+          return e;
+        }
+      }
+    }
+    return this.#acquireSlow(address, length);
+  }
+
+  #acquireSlow(address: number, length: number): CacheEntry<T> {
     if (this.#closed) throw new UmmunotifyError('EBADF', 'acquire', 'EBADF: RegistrationCache is closed, acquire');
     checkNumber('address', address);
     checkNumber('length', length);
@@ -221,6 +248,13 @@ export class RegistrationCache<T> {
   /** Give back an entry from acquire(). */
   release(entry: CacheEntry<T>): void {
     const e = entry as Entry<T>;
+    // The common case first: the last reference to a valid entry, within capacity.
+    if (e instanceof Entry && e.refs === 1 && e.valid && !this.#closed) {
+      e.refs = 0;
+      this.#lruAppend(e);
+      if (this.#byCookie.size > this.#capacity) this.#evictOver(this.#capacity);
+      return;
+    }
     if (!(e instanceof Entry) || e.refs <= 0) {
       throw new UmmunotifyError('EINVAL', 'release', 'EINVAL: release() of an entry that is not acquired');
     }

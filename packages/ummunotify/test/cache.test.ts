@@ -292,4 +292,88 @@ describe('RegistrationCache', () => {
     expect(live.size).toBe(0);
     expect(source.regions.size).toBe(0);
   });
+
+  it('answers the same on the hit path as on the full path (alignment, bounds, closed, stale)', () => {
+    const { cache, source, log } = setup({ alignment: 4096, stamped: true });
+    const high = 0x7fff_ffff_0000;
+    const a = cache.acquire(high + 1, 10); // [high, high + 4096)
+    cache.release(a);
+    // Hits anywhere inside, at any byte alignment, up to the last byte.
+    expect(cache.acquire(high, 4096)).toBe(a);
+    expect(cache.acquire(high + 4095, 1)).toBe(a);
+    cache.release(a);
+    cache.release(a);
+    // One byte past the end: a new, larger registration.
+    const b = cache.acquire(high + 4095, 2);
+    expect(b).not.toBe(a);
+    expect(b.length).toBe(8192);
+    cache.release(b);
+    // Bad arguments are refused even where an entry would match.
+    expect(() => cache.acquire(high + 0.5, 1)).toThrow(RangeError);
+    expect(() => cache.acquire(high, -1)).toThrow(RangeError);
+    expect(() => cache.acquire(Number.MAX_SAFE_INTEGER - 10, 100)).toThrow(RangeError);
+    // A moved stamp is noticed on a would-be hit.
+    source.invalidate(BigInt(high), BigInt(high + 1));
+    const a2 = cache.acquire(high, 64);
+    expect(a.valid).toBe(false);
+    expect(a2).not.toBe(a);
+    cache.release(a2);
+    expect(cache.stats).toMatchObject({ hits: 2, misses: 3 });
+    // Closed: EBADF even for a cached range; releases still work.
+    const held = cache.acquire(high, 64);
+    cache.close();
+    expect(() => cache.acquire(high, 64)).toThrow(expect.objectContaining({ code: 'EBADF' }));
+    cache.release(held);
+    expect(log.filter((l) => l.startsWith('reg')).length).toBe(log.filter((l) => l.startsWith('dereg')).length);
+  });
+
+  it('evicts in exact least-recently-released order under random use (model)', () => {
+    const capacity = 8;
+    const { cache, log } = setup({ capacity });
+    const model: number[] = []; // unreferenced cached addresses, least recently released first
+    const refs = new Map<number, number>(); // registered address -> references
+    const held: { addr: number; e: ReturnType<typeof cache.acquire> }[] = [];
+    let seed = 99;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return (seed >>> 12) % n; // the high bits: an LCG's low bits have short periods
+    };
+    for (let i = 0; i < 4000; i++) {
+      // Few references held at once: most entries are on the LRU, and evictions are frequent.
+      if (held.length === 0 || (held.length < 4 && rnd(3) !== 0)) {
+        const addr = rnd(24) * 0x1000;
+        const before = log.length;
+        const e = cache.acquire(addr, 0x1000);
+        held.push({ addr, e });
+        const r = refs.get(addr);
+        if (r === undefined) {
+          refs.set(addr, 1);
+          expect(log.slice(before)).toEqual([`reg ${addr}+4096`, ...evicted()]);
+        } else {
+          expect(log.length).toBe(before);
+          if (r === 0) model.splice(model.indexOf(addr), 1);
+          refs.set(addr, r + 1);
+        }
+      } else {
+        const { addr, e } = held.splice(rnd(held.length), 1)[0]!;
+        const before = log.length;
+        cache.release(e);
+        const r = refs.get(addr)! - 1;
+        refs.set(addr, r);
+        if (r === 0) model.push(addr);
+        expect(log.slice(before)).toEqual(evicted());
+      }
+    }
+    expect(cache.stats.evictions).toBeGreaterThan(500);
+    // What the model deregisters now: least recently released first, while over capacity.
+    function evicted(): string[] {
+      const out: string[] = [];
+      while (refs.size > capacity && model.length > 0) {
+        const addr = model.shift()!;
+        refs.delete(addr);
+        out.push(`dereg ${addr}+4096`);
+      }
+      return out;
+    }
+  });
 });

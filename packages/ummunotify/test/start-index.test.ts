@@ -56,4 +56,23 @@ describe('StartIndex', () => {
       }
     }
   });
+
+  it.each([
+    ['pages', (i: number) => 0x7f00_0000_0000 + i * 4096],
+    ['every other page', (i: number) => 0x7f00_0000_0000 + i * 8192],
+    ['2 MiB pages', (i: number) => 0x7f00_0000_0000 + i * 2 ** 21],
+    ['4 GiB apart (equal low halves)', (i: number) => i * 2 ** 32],
+    ['near 2^53', (i: number) => Number.MAX_SAFE_INTEGER - 1 - i * 4096],
+    ['unaligned bytes', (i: number) => 0x7f00_0000_0000 + i * 7],
+  ])('finds and deletes every key of a structured set (%s)', (_name, key) => {
+    const idx = new StartIndex<V>();
+    const n = 5000;
+    const vs = Array.from({ length: n }, (_, i) => ({ address: key(i), end: key(i) + 1, id: i }));
+    for (const v of vs) idx.add(v);
+    for (const v of vs) expect(idx.find(v.address, v.end)).toBe(v);
+    expect(idx.find(key(n), key(n) + 1)).toBeUndefined();
+    for (const v of vs.filter((_, i) => i % 2 === 0)) expect(idx.delete(v)).toBe(true);
+    vs.forEach((v, i) => expect(idx.find(v.address, v.end)).toBe(i % 2 === 0 ? undefined : v));
+    expect(idx.size).toBe(n / 2);
+  });
 });
