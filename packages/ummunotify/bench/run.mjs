@@ -79,21 +79,34 @@ function clientGenerationCheck(u, iters) {
   }, iters);
 }
 
-/** A source that never invalidates: the cache's hit path in isolation (with a stamp, as Ummunotify). */
-function quietSource(gen) {
-  const gen32 = new Int32Array(gen.buffer, gen.byteOffset, 2);
-  return {
-    get generation() {
-      return Atomics.load(gen, 0);
-    },
-    get stamp() {
-      return Atomics.load(gen32, 0);
-    },
-    drain: () => ({ events: [], generation: Atomics.load(gen, 0) }),
-    register() {},
-    unregister() {},
-  };
+/**
+ * A source that never invalidates: the cache's hit path in isolation. Like
+ * Ummunotify, a class whose stamp is a prototype getter: an object literal
+ * made per cache would give every source its own getter function, and the
+ * cache's `source.stamp` a polymorphic (generic, not inlined) load that a
+ * program with one Ummunotify does not have.
+ */
+class QuietSource {
+  #gen;
+  #gen32;
+  constructor(gen) {
+    this.#gen = gen;
+    this.#gen32 = new Int32Array(gen.buffer, gen.byteOffset, 2);
+  }
+  get generation() {
+    return Atomics.load(this.#gen, 0);
+  }
+  get stamp() {
+    return Atomics.load(this.#gen32, 0);
+  }
+  drain() {
+    return { events: [], generation: Atomics.load(this.#gen, 0) };
+  }
+  register() {}
+  unregister() {}
 }
+
+const quietSource = (gen) => new QuietSource(gen);
 
 function cacheHit(source, entries) {
   const cache = new RegistrationCache({
@@ -105,16 +118,25 @@ function cacheHit(source, entries) {
   });
   const base = 0x7f00_0000_0000;
   for (let i = 0; i < entries; i++) cache.release(cache.acquire(base + i * 2 * PAGE, PAGE));
-  // Lookups inside cached entries, in a scattered order.
-  const probes = new Float64Array(4096);
-  let x = 1;
+  // Lookups inside cached entries, uniformly scattered over all of them
+  // (xorshift32): with many entries, most hits miss the CPU caches, as
+  // they would in a program. The table is longer than the run between two
+  // rounds' repeats of an entry, so its LRU neighbours are cold too. (The
+  // bench used 4096 probes from an LCG: at most 4096 of 100k entries, with
+  // their LRU neighbours hot, and an LCG's correlated successive values.)
+  const probes = new Float64Array(1 << 20);
+  let x = 0x9e3779b9 | 0;
   for (let i = 0; i < probes.length; i++) {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    probes[i] = base + (x % entries) * 2 * PAGE + (x % 1024);
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    const u = (x >>> 0) / 4294967296;
+    probes[i] = base + Math.floor(u * entries) * 2 * PAGE + Math.floor(u * 2 ** 20) % 1024;
   }
+  const mask = probes.length - 1;
   const ns = time((n) => {
     for (let i = 0; i < n; i++) {
-      const e = cache.acquire(probes[i & 4095], 64);
+      const e = cache.acquire(probes[i & mask], 64);
       cache.release(e);
     }
   }, 1_000_000);
