@@ -169,10 +169,38 @@ const S_N = 2;
 const S_WHY = 3;
 /** For STOP_BAD, the malformed entry's length field. */
 const S_LEN = 4;
-/** The words drain() loaded ahead (see there), stored so that V8 keeps the loads. */
+/** What touchAhead() loaded, stored so that V8 keeps the loads. */
 const S_AHEAD = 5;
 
 const noop: RingCallback = () => {};
+
+/**
+ * How far ahead of tail processRing() brings the ring's cache lines in
+ * (touchAhead()), in slots: 128 KiB, 2048 lines.
+ */
+const TOUCH_SLOTS = 16384;
+
+/**
+ * Loads one word of every other cache line (16 slots: the CPU's
+ * adjacent-line prefetch brings the pair) of `slots` slots from `from` and
+ * returns their sum, which the caller stores (so that V8 keeps the loads).
+ * Why: the next entry's place depends on the current one's length, so
+ * drain()'s loads form a chain the CPU cannot run ahead of, and in a ring
+ * the kernel filled from another core each line of entries of several slots
+ * is a cache miss after the one before. Here the loads depend on nothing and
+ * overlap. Fill-mode bench (2026-12-07, this repository's host), 64-byte
+ * entries: 0.39-0.43 of the C reader without it, 0.96-0.97 with it (every
+ * line: the same; every fourth: 0.87). Lines already in this core's cache
+ * pay for nothing: 8-slot entries read in place drop from ~207 to ~178 M/s
+ * (bench/variance.mjs --slots 8). With one-slot entries (eight to a line)
+ * the hardware prefetcher keeps up on its own and this would only cost:
+ * see `wide`.
+ */
+function touchAhead(words: Uint32Array, from: number, slots: number, mask: number): number {
+  let acc = 0;
+  for (let k = 0; k < slots; k = (k + 16) | 0) acc = (acc + (words[((from + k) & mask) << 1]! | 0)) | 0;
+  return acc;
+}
 
 /**
  * Reads the watch_queue ring in any ArrayBuffer or SharedArrayBuffer (the
@@ -195,6 +223,11 @@ export class RingReader {
   private tail: number;
   private lostTotal = 0;
   private consumedTotal = 0;
+  /**
+   * The last drain() averaged two slots or more per entry: touch the lines
+   * ahead (touchAhead()). Decided per drain() call, outside its loop.
+   */
+  private wide = false;
   /**
    * A batch is delivering: tail and the stop* variables belong to it, so a
    * consume() from its callback would deliver entries twice.
@@ -289,12 +322,25 @@ export class RingReader {
       // kchan_wq_post_locked() (kernel) / RingWriter.publish(): the entries
       // in [tail, head) are fully written before drain() reads them.
       let head = loadAcquire(this.words, HEAD_WORD);
+      // Lines up to here have been touched (touchAhead()) in this batch.
+      let touched = start;
       for (;;) {
+        const from = this.tail;
+        if (this.wide) {
+          let span = (head - from) >>> 0;
+          if (span > TOUCH_SLOTS) span = TOUCH_SLOTS;
+          const end = (from + span) >>> 0;
+          const begin = ((touched - from) >>> 0) <= span ? touched : from;
+          stop[S_AHEAD] = touchAhead(this.words, begin, (end - begin) >>> 0, this.mask);
+          touched = end;
+        }
         inDrain = true;
         const want = max - n;
-        n += this.drain(want < DRAIN_CHUNK ? want : DRAIN_CHUNK, cb, head);
+        const got = this.drain(want < DRAIN_CHUNK ? want : DRAIN_CHUNK, cb, head);
+        n += got;
         inDrain = false;
         this.tail = (stop[S_HEAD]! - stop[S_LEFT]!) >>> 0;
+        if (got > 0) this.wide = ((this.tail - from) >>> 0) >= 2 * got;
         if (stop[S_WHY] === STOP_DONE) {
           // The end of a chunk (see DRAIN_CHUNK): go on up to the same head.
           if (stop[S_LEFT] === 0 || n >= max) break;
@@ -392,7 +438,6 @@ export class RingReader {
     if (left > size) throw this.corrupt(`head ${head} more than a ring ahead of tail`, start);
     left |= 0;
     let n = 0;
-    let ahead = 0;
     let why = STOP_DONE;
     let bad = 0;
     try {
@@ -422,16 +467,6 @@ export class RingReader {
         // when V8 optimises drain() has no type feedback, and the optimised
         // code would bail out at the first skip (see DRAIN_CHUNK).
         left = (left - len) | 0;
-        // Load ahead: the word 32 entries of this size on. The next entry's
-        // place depends on this one's length, so the reader's loads form a
-        // chain that the CPU cannot run ahead of; a ring written on another
-        // core then costs a cache miss per line, one after the other. This
-        // load depends on nothing: the line arrives while the entries
-        // before it are read. Fill-mode bench, 64-byte entries: 0.42-0.52
-        // of the C reader without it. No branch: an operation that runs
-        // only for some entries could be first met after drain() is
-        // optimised (see the skip entries above).
-        ahead = (ahead + (words[((slot + (len << 5)) & mask) << 1]! | 0)) | 0;
         if (w0 !== skipHeader) {
           entry.hdr = w0;
           entry.inf = info | 0;
@@ -450,7 +485,6 @@ export class RingReader {
     stop[S_LEFT] = left;
     stop[S_WHY] = why;
     stop[S_LEN] = bad;
-    stop[S_AHEAD] = ahead;
     return n;
   }
 
