@@ -196,11 +196,18 @@ if (!values['no-write']) {
     '',
     table,
     '',
-    'Target: JS / C ≥ 0.5 for the batch reader alone (fill mode). On this shared host the rate of a JS run ' +
-      'varies far more than a C run\'s (the same code reads at anywhere from ~120 to ~220 M entries/s from one ' +
-      'run, process or reader object to the next, while the C reader stays within ~5 %), so the median ratio of a ' +
-      'bench run lands on either side of 0.5: see the pairs column. The bimodal spread did not follow the ring\'s ' +
-      'memory, the JIT (no deoptimisation in the reader), the CPU placement or the environment; it is not understood.',
+    'Target (issue 23): JS / C ≥ 0.85 for the batch reader alone (fill mode), median of the pairs, and no pair below 0.7. ' +
+      'Until 2026-12-07 the rate of a JS run was bimodal (~120–170 or ~220–270 M entries/s from one process to the next, the C ' +
+      'reader within ~5 %). The cause, found with bench/variance.mjs (fresh processes, no producer) and V8\'s --trace-osr/--trace-deopt: ' +
+      'V8 allocates a function\'s feedback vector lazily, so the first long batch ran the reader\'s loop in the interpreter with no ' +
+      'feedback for the code around it, and whether the optimised code compiled in the background bailed out at its first call (or ' +
+      'at the first ring-end skip entry) depended on when that compile finished; after such a bail-out every batch entered the ' +
+      'loop through on-stack replacement, at two thirds of the speed, for the life of the process. 2 to 6 processes in 24 were ' +
+      'slow before the fix (--no-lazy-feedback-allocation or a synchronous compiler: none), 0 in 48 after it (drain() in chunks of ' +
+      '2048 entries, no operation only skips reach; packages/ring/test/jit.test.ts fails on the old reader). The 64-byte gap had ' +
+      'another cause: the next entry\'s place depends on the current one\'s length, so the reader\'s loads of a ring filled on ' +
+      'the other core missed the cache one after the other; when entries average two slots or more the reader now touches every ' +
+      'other cache line up to 128 KiB ahead before each 2048 entries, loads that overlap (0.39–0.43 of C before that, on this machine).',
     '',
     'Kernel posting rate (context only, in the TCG guest, not comparable with the figures above): see below.',
     '',
