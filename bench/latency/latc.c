@@ -25,6 +25,13 @@
  *	madvise). ummu-read waits in epoll and read()s the events; ummu-spin
  *	spins on the mapped generation counter.
  *
+ *   latc pipe <events> <fifo>	no kchan device: epoll on a FIFO, then read()
+ *				the 8-byte stamps "latc drive pipe" writes
+ *				(the wake-up machinery alone; also on the host)
+ *   latc drive pipe <triggers> <period_us> <burst> <fifo>
+ *	every period_us, write <burst> stamps (CLOCK_MONOTONIC just before
+ *	each write) to the FIFO
+ *
  * Readers print "ready" once set up, then one latency in ns per line, then
  * "done". Nothing else: the orchestrator (guest.mjs) parses stdout.
  */
@@ -111,6 +118,39 @@ static void wait_in(int ep)
 
 /* ---------------------------------------------------------------- driver */
 
+/* Sleep until *t + period_us (absolute, CLOCK_MONOTONIC) and make that *t. */
+static void sleep_until_next(struct timespec *t, long period_us)
+{
+	t->tv_nsec += period_us * 1000;
+	while (t->tv_nsec >= 1000000000) {
+		t->tv_nsec -= 1000000000;
+		t->tv_sec++;
+	}
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, t, NULL) == EINTR)
+		;
+}
+
+static int drive_pipe(const char *fifo, long triggers, long period_us, long burst)
+{
+	int fd = open(fifo, O_WRONLY | O_CLOEXEC);
+	struct timespec t;
+
+	if (fd < 0)
+		die("open fifo");
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	for (long i = 0; i < triggers; i++) {
+		sleep_until_next(&t, period_us);
+		for (long b = 0; b < burst; b++) {
+			uint64_t stamp = now_ns();
+
+			if (write(fd, &stamp, sizeof(stamp)) != sizeof(stamp))
+				die("write fifo");
+		}
+	}
+	close(fd);
+	return 0;
+}
+
 static int drive(const char *dev, long triggers, long period_us, long burst)
 {
 	int fd = open("/dev/kchan_test", O_WRONLY | O_CLOEXEC);
@@ -126,13 +166,7 @@ static int drive(const char *dev, long triggers, long period_us, long burst)
 		len = snprintf(cmd, sizeof(cmd), "kue send %ld 8 stamp", burst);
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	for (long i = 0; i < triggers; i++) {
-		t.tv_nsec += period_us * 1000;
-		while (t.tv_nsec >= 1000000000) {
-			t.tv_nsec -= 1000000000;
-			t.tv_sec++;
-		}
-		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR)
-			;
+		sleep_until_next(&t, period_us);
 		if (write(fd, cmd, (size_t)len) != len)
 			die("write /dev/kchan_test");
 	}
@@ -331,6 +365,38 @@ static int read_kue(void)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- pipe */
+
+static int read_pipe(const char *fifo)
+{
+	uint64_t stamps[64];
+	int fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	int ep;
+
+	if (fd < 0)
+		die("open fifo");
+	ep = epoll_on(fd);
+	ready();
+	while (nlat < want) {
+		ssize_t n = read(fd, stamps, sizeof(stamps));
+
+		if (n < 0) {
+			if (errno != EAGAIN)
+				die("read fifo");
+			wait_in(ep);
+			continue;
+		}
+		if (n == 0) {	/* no writer yet, or it is gone */
+			wait_in(ep);
+			continue;
+		}
+		for (ssize_t i = 0; i < n / 8; i++)
+			record(now_ns(), stamps[i]);
+	}
+	report();
+	return 0;
+}
+
 /* ---------------------------------------------------------------- ummunotify */
 
 static struct {
@@ -466,6 +532,8 @@ static int ummu(int spin, long period_us, long burst)
 
 int main(int argc, char **argv)
 {
+	if (argc >= 7 && !strcmp(argv[1], "drive") && !strcmp(argv[2], "pipe"))
+		return drive_pipe(argv[6], atol(argv[3]), atol(argv[4]), atol(argv[5]));
 	if (argc >= 6 && !strcmp(argv[1], "drive"))
 		return drive(argv[2], atol(argv[3]), atol(argv[4]), atol(argv[5]));
 	if (argc >= 4 && !strcmp(argv[1], "drive-fast"))
@@ -482,6 +550,8 @@ int main(int argc, char **argv)
 		return read_wq();
 	if (!strcmp(argv[1], "kue"))
 		return read_kue();
+	if (argc >= 4 && !strcmp(argv[1], "pipe"))
+		return read_pipe(argv[3]);
 	if (argc >= 5 && !strcmp(argv[1], "ummu-read"))
 		return ummu(0, atol(argv[3]), atol(argv[4]));
 	if (argc >= 4 && !strcmp(argv[1], "ummu-spin"))

@@ -12,15 +12,26 @@
 //                                        for await over Ummunotify.events()
 //   node latjs.mjs ummu-spin <events> <period_us>
 //                                        spin on Ummunotify.stamp
+//   node latjs.mjs pipe <events> <fifo>  no kchan device: await waitReadable()
+//                                        (@kchan/native), then read() stamps
+//   node latjs.mjs pipe-worker <events> <fifo>
+//                                        the same stamps read by a worker thread
+//                                        blocked in read(2): no event loop between
 //
 // ummunotify: a worker thread of this process (its own mapping, same mm)
 // invalidates one of 64 registered pages every period_us, stamping
 // hrtime just before each madvise, as latc.c's producer thread does.
 // Prints "ready", one latency in ns per line, "done".
+// KCHAN_LAT_WARM=0: wq-count reads without warming up first.
+// KCHAN_LAT_RING_DIST=<dir>: another build of @kchan/ring (A/B in one boot).
 import { Worker } from 'node:worker_threads';
 
 const here = new URL('.', import.meta.url);
-const pkg = (name) => new URL(`../../packages/${name}/dist/index.js`, here).href;
+// KCHAN_LAT_RING_DIST: another build of @kchan/ring (a directory), for A/B runs.
+const pkg = (name) =>
+  name === 'ring' && process.env.KCHAN_LAT_RING_DIST
+    ? new URL(`file://${process.env.KCHAN_LAT_RING_DIST}/index.js`).href
+    : new URL(`../../packages/${name}/dist/index.js`, here).href;
 const [mode, eventsArg, periodArg, burstArg] = process.argv.slice(2);
 const want = Number(eventsArg);
 const lat = new Float64Array(want);
@@ -79,13 +90,29 @@ async function wqConsume() {
 /** End to end (as latc.c wq-count): drain a 256-page ring until delivered + lost = total. */
 async function wqCount() {
   const { wq, WATCH_TYPE_KAPI } = await openWq(256);
-  ready();
   let delivered = 0;
   let first = 0n;
   let last = 0n;
   const cb = (e) => {
     if (e.type === WATCH_TYPE_KAPI) delivered++;
   };
+  if (process.env.KCHAN_LAT_WARM !== '0') {
+    // Warm up first, as a service that has been running would be: 2 M
+    // entries of the same size (2 slots) through an in-memory ring, read by
+    // the same RingReader code with the same callback, so that the flood
+    // below does not meet the reader in V8's interpreter.
+    const { RingReader, RingWriter } = await import(pkg('ring'));
+    const buf = new ArrayBuffer(1 << 20);
+    const writer = new RingWriter(buf);
+    const reader = new RingReader(buf);
+    const payload = new Uint8Array(8);
+    for (let total = 0; total < 2_000_000; ) {
+      while (writer.tryPost(WATCH_TYPE_KAPI, 2, 0, payload)) total++;
+      reader.consume(cb);
+    }
+    delivered = 0;
+  }
+  ready();
   while (delivered + wq.lost + wq.checkLost() < want) {
     await wq.wait();
     // As latc.c: from the first wake-up with entries to the end of the last drain.
@@ -196,7 +223,67 @@ async function ummu(spin) {
   u.close();
 }
 
-const modes = { 'wq-iter': wqIter, 'wq-consume': wqConsume, 'wq-count': wqCount, kue, 'ummu-read': () => ummu(false), 'ummu-spin': () => ummu(true) };
+/** The wake-up machinery alone: the waits the three readers use, on a FIFO. */
+async function pipe() {
+  const native = await import(pkg('native'));
+  const fd = native.open(periodArg, native.O_RDONLY | native.O_NONBLOCK | native.O_CLOEXEC);
+  const buf = new BigUint64Array(64);
+  ready();
+  while (n < want) {
+    let got;
+    try {
+      got = native.read(fd, buf);
+    } catch (err) {
+      if (err.code !== 'EAGAIN') throw err;
+      got = -1;
+    }
+    if (got <= 0) {
+      // EAGAIN, or no writer yet (0): wait as the readers do.
+      await native.waitReadable(fd);
+      continue;
+    }
+    // A clock read per event, as latc.c.
+    for (let i = 0; i < got / 8 && n < want; i++) lat[n++] = Number(process.hrtime.bigint() - buf[i]);
+  }
+  native.close(fd);
+}
+
+/** A worker thread blocked in read(2) on the FIFO: the wake-up without libuv, a promise or a loop turn. */
+const PIPE_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+import(workerData.nativeUrl).then((native) => {
+  const { want, fifo } = workerData;
+  // O_RDWR: a FIFO opened so never blocks in open() and never reads EOF.
+  const fd = native.open(fifo, native.O_RDWR | native.O_CLOEXEC);
+  const buf = new BigUint64Array(64);
+  const lat = new Float64Array(want);
+  let n = 0;
+  parentPort.postMessage({ ready: true });
+  while (n < want) {
+    const got = native.read(fd, buf); // blocks
+    for (let i = 0; i < got / 8 && n < want; i++) lat[n++] = Number(process.hrtime.bigint() - buf[i]);
+  }
+  native.close(fd);
+  parentPort.postMessage({ lat }, [lat.buffer]);
+});
+`;
+
+async function pipeWorker() {
+  const worker = new Worker(PIPE_WORKER, { eval: true, workerData: { want, fifo: periodArg, nativeUrl: pkg('native') } });
+  const done = new Promise((res, rej) => {
+    worker.on('message', (m) => {
+      if (m.ready) ready();
+      else res(m.lat);
+    });
+    worker.once('error', rej);
+  });
+  const got = await done;
+  lat.set(got);
+  n = got.length;
+  await worker.terminate();
+}
+
+const modes = { pipe, 'pipe-worker': pipeWorker, 'wq-iter': wqIter, 'wq-consume': wqConsume, 'wq-count': wqCount, kue, 'ummu-read': () => ummu(false), 'ummu-spin': () => ummu(true) };
 if (!modes[mode] || !(want > 0)) {
   process.stderr.write('usage: see the comment at the top of latjs.mjs\n');
   process.exit(2);
