@@ -138,7 +138,7 @@ if (!LITERALS_MATCH_UAPI) throw new Error('@kchan/ring: the watch_queue layout i
  * bails out at the first call for want of that feedback. If drain() is
  * then called once per batch, every later call enters the OSR code from the
  * interpreter, which reads at two thirds of the speed, for the life of the
- * process (one process in four to eight on Node 20: the "bimodal" runs of
+ * process (2 to 6 of 24 fresh processes on Node 20: the "bimodal" runs of
  * docs/benchmarks.md; bench/variance.mjs). Called every DRAIN_CHUNK entries,
  * drain() gets its feedback and its ordinary optimised code within the
  * first batch. One more call per 2048 entries costs nothing measurable.
@@ -191,10 +191,10 @@ const TOUCH_SLOTS = 16384;
  * overlap. Fill-mode bench (2026-12-07, this repository's host), 64-byte
  * entries: 0.39-0.43 of the C reader without it, 0.96-0.97 with it (every
  * line: the same; every fourth: 0.87). Lines already in this core's cache
- * pay for nothing: 8-slot entries read in place drop from ~207 to ~178 M/s
- * (bench/variance.mjs --slots 8). With one-slot entries (eight to a line)
- * the hardware prefetcher keeps up on its own and this would only cost:
- * see `wide`.
+ * gain nothing and cost the loads: 8-slot entries read in place drop from
+ * ~207 to ~178 M/s, ~14 % (bench/variance.mjs --slots 8). With one-slot
+ * entries (eight to a line) the hardware prefetcher keeps up on its own and
+ * this would only cost: see `wide`.
  */
 function touchAhead(words: Uint32Array, from: number, slots: number, mask: number): number {
   let acc = 0;
@@ -228,6 +228,14 @@ export class RingReader {
    * ahead (touchAhead()). Decided per drain() call, outside its loop.
    */
   private wide = false;
+  /** Slots per entry of the last drain() call that set `wide`, rounded up. */
+  private slotsPerEntry = 1;
+  /**
+   * Lines up to this index have been touched (touchAhead()), kept across
+   * batches, so that a reader taking a few entries per call (consumeN(1),
+   * the iterators) does not touch the same lines again on every call.
+   */
+  private touched = 0;
   /**
    * A batch is delivering: tail and the stop* variables belong to it, so a
    * consume() from its callback would deliver entries twice.
@@ -322,25 +330,20 @@ export class RingReader {
       // kchan_wq_post_locked() (kernel) / RingWriter.publish(): the entries
       // in [tail, head) are fully written before drain() reads them.
       let head = loadAcquire(this.words, HEAD_WORD);
-      // Lines up to here have been touched (touchAhead()) in this batch.
-      let touched = start;
       for (;;) {
         const from = this.tail;
-        if (this.wide) {
-          let span = (head - from) >>> 0;
-          if (span > TOUCH_SLOTS) span = TOUCH_SLOTS;
-          const end = (from + span) >>> 0;
-          const begin = ((touched - from) >>> 0) <= span ? touched : from;
-          stop[S_AHEAD] = touchAhead(this.words, begin, (end - begin) >>> 0, this.mask);
-          touched = end;
-        }
-        inDrain = true;
         const want = max - n;
+        if (this.wide) this.touchFrom(from, head, want);
+        inDrain = true;
         const got = this.drain(want < DRAIN_CHUNK ? want : DRAIN_CHUNK, cb, head);
         n += got;
         inDrain = false;
         this.tail = (stop[S_HEAD]! - stop[S_LEFT]!) >>> 0;
-        if (got > 0) this.wide = ((this.tail - from) >>> 0) >= 2 * got;
+        if (got > 0) {
+          const slots = (this.tail - from) >>> 0;
+          this.wide = slots >= 2 * got;
+          if (this.wide) this.slotsPerEntry = Math.ceil(slots / got);
+        }
         if (stop[S_WHY] === STOP_DONE) {
           // The end of a chunk (see DRAIN_CHUNK): go on up to the same head.
           if (stop[S_LEFT] === 0 || n >= max) break;
@@ -386,19 +389,43 @@ export class RingReader {
   }
 
   /**
+   * Touches the lines of the entries the next drain() may read
+   * (touchAhead()): from `from` up to `head`, TOUCH_SLOTS at most and no
+   * further than `want` entries of the last size seen, skipping lines an
+   * earlier call touched.
+   */
+  private touchFrom(from: number, head: number, want: number): void {
+    let span = (head - from) >>> 0;
+    if (span > TOUCH_SLOTS) span = TOUCH_SLOTS;
+    const need = want * this.slotsPerEntry;
+    if (span > need) span = need;
+    const end = (from + span) >>> 0;
+    // How far ahead of `from` the lines are touched already: at most
+    // TOUCH_SLOTS when the mark is current, more when it is stale (behind).
+    const ahead = (this.touched - from) >>> 0;
+    if (ahead > TOUCH_SLOTS) {
+      this.stop[S_AHEAD] = touchAhead(this.words, from, span, this.mask);
+      this.touched = end;
+    } else if (ahead < span) {
+      this.stop[S_AHEAD] = touchAhead(this.words, this.touched, span - ahead, this.mask);
+      this.touched = end;
+    }
+  }
+
+  /**
    * The hot loop: deliver entries from tail until `head` (loaded by the
    * caller with acquire), `max` entries, a loss report or a malformed entry;
    * returns the count and leaves the rest in this.stop (S_* indices). It
    * does not move this.tail.
    *
-   * Why the loop exits into nothing but stores of locals into module
-   * variables: V8. The first long batch runs this function in the
+   * Why the loop exits into nothing but stores of locals into this
+   * reader's Int32Array: V8. The first long batch runs this function in the
    * interpreter until V8 compiles the running loop on the stack (OSR). Code
    * after the loop that has not run yet then has no type feedback, the OSR
    * code bails out there on its way out, and V8 enters the same OSR code
    * again on the next call, bails out again, and so on for the life of the
-   * process: seen on Node 20 in one process start in three to five, which
-   * then read the ring at half speed.
+   * process (an earlier form of the bimodal rates of DRAIN_CHUNK's comment,
+   * seen in round one before the exit was reduced to these stores).
    * So the exit only stores locals into this reader's Int32Array, and the
    * constructor runs drain(0) once so that those stores have feedback
    * before the first batch: every exit of the loop stays in the optimised
