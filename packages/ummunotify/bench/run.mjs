@@ -328,7 +328,8 @@ registered.
 
 **RegistrationCache at 100 k entries: the 40 ns target (issue 23) is not met.** Where a hit's time goes, measured
 on 2026-12-07 by adding the cache's steps one at a time to a minimal loop over the same scattered lookups (100 k
-entries, hits over all; three runs): the start index probe and the entry, two dependent cache misses, 33-36 ns;
+entries, hits over all; three runs, on a busier host than the run of this table, whose full hit is faster than
+the last step there): the start index probe and the entry, two dependent cache misses, 33-36 ns;
 \`+ Atomics.load\` of the stamp 57-60 ns (a call into a V8 builtin in Node 20, ~6 ns alone, ~22-25 ns between
 misses); + the argument checks, \`stats.hits\` and the reference count 87-94 ns; + unlinking from and appending to the
 LRU list, which writes two other, cold entries, 128-137 ns. So even the first three steps alone, 57-60 ns, are
@@ -339,8 +340,9 @@ two, but entries would be handles rather than objects, an API change). Tried and
 LRU as a ring of release records (30-38 ns per hit to compact, pauses of several ms), LRU links in an
 \`Int32Array\` (slower: 200-225 against 165-172 ns), a circular list with a sentinel (no change). Kept: a hit path
 V8 inlines into the caller (checks, one probe, the stamp, refs, LRU; everything else in the full path), an exact
-multiply by 1/alignment instead of a division, a two-multiply start hash (1.00 probes per lookup on page-, 2 MiB-
-and 4 GiB-spaced keys instead of 1.31): 1 k entries 47 -> 38-39 ns, 100 k (hits over all) 156 -> 148-154 ns in the A/B runs of that day (the host was busier than in the run of this table).
+multiply by 1/alignment instead of a division, a two-multiply start hash (with 4 k entries 1.00 probes per
+lookup on page-, 2 MiB- and 4 GiB-spaced keys instead of 1.31; ~1.3 at 100 k, what linear probing at that load gives
+any well-spread keys): 1 k entries 47 -> 38-39 ns, 100 k (hits over all) 156 -> 148-154 ns in the A/B runs of that day (within the run-to-run noise).
 `;
 }
 

@@ -71,7 +71,7 @@ export interface RegistrationCacheOptions<T> {
   deregister(value: T, address: number, length: number): void;
   /** Most cached entries (in use ones excepted); default 4096. */
   capacity?: number;
-  /** Round registrations out to this power of two (e.g. the page size); default 1. */
+  /** Round registrations out to this power of two, at most 2^52 (e.g. the page size); default 1. */
   alignment?: number;
   /** First cookie used with the source; default 1n. Cookies count up from it. */
   firstCookie?: bigint;
@@ -155,8 +155,10 @@ export class RegistrationCache<T> {
     if (!Number.isInteger(this.#capacity) || this.#capacity < 0) {
       throw new RangeError(`capacity must be a non-negative integer, got ${this.#capacity}`);
     }
-    if (!Number.isInteger(this.#align) || this.#align < 1 || (this.#align & (this.#align - 1)) !== 0) {
-      throw new RangeError(`alignment must be a power of two, got ${this.#align}`);
+    // A power of two up to 2^52 (`&` would see only the low 32 bits): the hit
+    // path multiplies by 1/alignment, which is exact only for those.
+    if (!Number.isSafeInteger(this.#align) || this.#align < 1 || this.#align > 2 ** 52 || 2 ** Math.round(Math.log2(this.#align)) !== this.#align) {
+      throw new RangeError(`alignment must be a power of two up to 2^52, got ${this.#align}`);
     }
     this.#invAlign = 1 / this.#align;
     this.#stamped = typeof this.#source.stamp === 'number';

@@ -190,9 +190,17 @@ describe('RegistrationCache', () => {
     cache.release(a);
     expect(() => cache.release(a)).toThrow(expect.objectContaining({ name: 'UmmunotifyError', code: 'EINVAL', syscall: 'release' }));
     expect(() => cache.release({ ...a })).toThrow(expect.objectContaining({ code: 'EINVAL' }));
-    expect(() => new RegistrationCache({ source: new FakeSource(), register: () => 0, deregister() {}, alignment: 3 })).toThrow(
-      RangeError,
-    );
+    // Powers of two only, also past 2^32 (where a 32-bit `a & (a - 1)` check
+    // sees only the low bits): the hit path multiplies by 1/alignment, exact
+    // only for a power of two.
+    for (const alignment of [3, 0, 2 ** 32 + 1, 3 * 2 ** 32, 2 ** 53, 0.5, Number.NaN]) {
+      expect(() => new RegistrationCache({ source: new FakeSource(), register: () => 0, deregister() {}, alignment }), `alignment ${alignment}`).toThrow(
+        RangeError,
+      );
+    }
+    for (const alignment of [1, 4096, 2 ** 32, 2 ** 52]) {
+      expect(() => new RegistrationCache({ source: new FakeSource(), register: () => 0, deregister() {}, alignment })).not.toThrow();
+    }
   });
 
   it('flush and close deregister unreferenced entries; in-use ones on release', () => {
