@@ -71,7 +71,14 @@ for (const res of results) {
       const r99 = isC ? '' : ratio(row.p99, c.p99);
       if (!isC) {
         const ok = row.p50 / c.p50 <= TARGET_P50 && row.p99 / c.p99 <= TARGET_P99;
-        verdicts.push({ kernel: res.kernel, what: `${row.device} ${row.load} ${row.reader}`, ok, r50, r99 });
+        verdicts.push({
+          kernel: res.kernel,
+          what: `${row.device} ${row.load} ${row.reader}`,
+          kind: row.device === 'pipe' ? 'pipe' : 'device',
+          ok,
+          ok50: row.p50 / c.p50 <= TARGET_P50,
+          ok99: row.p99 / c.p99 <= TARGET_P99,
+        });
       }
       const n = row.n === row.expected ? String(row.n) : `${row.n} of ${row.expected}`;
       md += `| ${row.device} | ${row.load} | ${row.reader} | ${n} | ${us(row.p50)} | ${us(row.p99)} | ${us(row.p999)} | ${r50 && (Number(r50) <= TARGET_P50 ? r50 : `**${r50}**`)} | ${r99 && (Number(r99) <= TARGET_P99 ? r99 : `**${r99}**`)} |\n`;
@@ -94,10 +101,15 @@ for (const res of results) {
   const ratios = pairs.map((p) => p.js.delivered / p.c.delivered);
   const list = (k) => pairs.map((p) => `${p[k].delivered.toLocaleString('en-US')} (${p[k].lost.toLocaleString('en-US')})`).join(', ');
   const r = median(ratios);
-  verdicts.push({ kernel: res.kernel, what: 'watch_queue end to end', ok: r >= TARGET_E2E });
+  verdicts.push({ kernel: res.kernel, what: 'watch_queue end to end', kind: 'e2e', ok: r >= TARGET_E2E });
   md += `| ${res.kernel} | ${res.flood.total.toLocaleString('en-US')} | ${list('c')} | ${list('js')} | ${r >= TARGET_E2E ? r.toFixed(2) : `**${r.toFixed(2)}**`} (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}) | ${pairs[0]?.cold ? list('cold') : '—'} |\n`;
 }
-const met = verdicts.filter((v) => v.ok).length;
+const count = (kind, pred) => verdicts.filter((v) => v.kind === kind && pred(v)).length;
+const nDevice = count('device', () => true);
+const verdictText =
+  `JS readers of the three devices: ${count('device', (v) => v.ok50)} of ${nDevice} rows meet the p50 target, ` +
+  `${count('device', (v) => v.ok99)} of ${nDevice} the p99 one; end to end ${count('e2e', (v) => v.ok)} of ${count('e2e', () => true)}; ` +
+  `the pipe rows (no kchan reader, the wake-up alone): ${count('pipe', (v) => v.ok)} of ${count('pipe', () => true)} meet both.`;
 const section = `<!-- latency:begin -->
 ## Wake-up latency: kernel to callback, JS and C
 
@@ -113,7 +125,7 @@ C readers wait in \`epoll_wait()\` on the same device in the same boot. **pipe**
 \`latc drive pipe\` writes stamps into, read by C (\`epoll_wait()\` + \`read()\`) and by JS (\`waitReadable()\` of
 @kchan/native, the wait all three readers use, + \`read()\`): the wake-up machinery alone, also run on this
 host without the emulator. Bold: outside the target (JS/C
-≤ ${TARGET_P50} at p50, ≤ ${TARGET_P99} at p99; end to end ≥ ${TARGET_E2E}): ${met} of ${verdicts.length} JS figures meet their target.
+≤ ${TARGET_P50} at p50, ≤ ${TARGET_P99} at p99; end to end ≥ ${TARGET_E2E}). ${verdictText}
 ${md}
 How the cases are built, what the figures mean, and where the JS time goes (the wait's watcher, the
 event-loop turn, per-event decoding): [bench/latency/README.md](../bench/latency/README.md).
