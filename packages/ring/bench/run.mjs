@@ -25,11 +25,47 @@ const { values } = parseArgs({
     count: { type: 'string', default: '40000000' },
     runs: { type: 'string', default: '7' },
     'no-write': { type: 'boolean', default: false },
+    // Internal: the small-calls part alone, in a fresh process, JSON on stdout.
+    small: { type: 'boolean', default: false },
   },
 });
 const COUNT = Number(values.count);
 const RUNS = Number(values.runs);
 const RING_BYTES = 1 << 20; // WATCH_QUEUE_MAX_PAGES pages: the largest ring
+
+// ---- small calls: what the iterators do (consumeN(cb, 1) per entry), in
+// this process, on a backlog written in place by RingWriter (no producer:
+// the reader alone), against consume() of the same backlog. Best of RUNS
+// backlogs of a whole 1 MiB ring each.
+function smallCalls(slots, take) {
+  const buf = new ArrayBuffer(RING_BYTES);
+  const writer = new RingWriter(buf);
+  const reader = new RingReader(buf);
+  const payload = slots > 1 ? new Uint8Array((slots - 1) * 8) : undefined;
+  let sum = 0;
+  const cb = (e) => {
+    sum = (sum + e.type + e.info) | 0;
+  };
+  let best = 0;
+  for (let r = 0; r < RUNS + 2; r++) {
+    let posted = 0;
+    while (writer.tryPost(1, 0, 0, payload)) posted++;
+    const t0 = process.hrtime.bigint();
+    let got = 0;
+    while (got < posted) got += take === 0 ? reader.consume(cb) : reader.consumeN(cb, take);
+    const rate = got / (Number(process.hrtime.bigint() - t0) / 1e9);
+    if (r >= 2 && rate > best) best = rate; // the first two warm up
+  }
+  return sum === 0.5 ? 0 : best;
+}
+if (values.small) {
+  const rows = [];
+  for (const slots of [1, 8]) {
+    rows.push({ bytes: slots * 8, whole: smallCalls(slots, 0), one: smallCalls(slots, 1), sixteen: smallCalls(slots, 16) });
+  }
+  console.log(JSON.stringify(rows));
+  process.exit(0);
+}
 
 // ---- build the C helper
 const bin = join(here, '.build', 'ringbench');
@@ -164,37 +200,12 @@ try {
   rmSync(shm, { force: true });
 }
 
-// ---- small calls: what the iterators do (consumeN(cb, 1) per entry), in
-// this process, on a backlog written in place by RingWriter (no producer:
-// the reader alone), against consume() of the same backlog. Best of RUNS
-// backlogs of a whole 1 MiB ring each.
-function smallCalls(slots, take) {
-  const buf = new ArrayBuffer(RING_BYTES);
-  const writer = new RingWriter(buf);
-  const reader = new RingReader(buf);
-  const payload = slots > 1 ? new Uint8Array((slots - 1) * 8) : undefined;
-  let sum = 0;
-  const cb = (e) => {
-    sum = (sum + e.type + e.info) | 0;
-  };
-  let best = 0;
-  for (let r = 0; r < RUNS + 2; r++) {
-    let posted = 0;
-    while (writer.tryPost(1, 0, 0, payload)) posted++;
-    const t0 = process.hrtime.bigint();
-    let got = 0;
-    while (got < posted) got += take === 0 ? reader.consume(cb) : reader.consumeN(cb, take);
-    const rate = got / (Number(process.hrtime.bigint() - t0) / 1e9);
-    if (r >= 2 && rate > best) best = rate; // the first two warm up
-  }
-  return sum === 0.5 ? 0 : best;
-}
-const small = [];
-for (const slots of [1, 8]) {
-  const whole = smallCalls(slots, 0);
-  const row = { bytes: slots * 8, whole, one: smallCalls(slots, 1), sixteen: smallCalls(slots, 16) };
-  small.push(row);
-  console.log(`small calls, ${row.bytes}-byte entries: consume() ${fmt(whole)}, consumeN(16) ${fmt(row.sixteen)}, consumeN(1) ${fmt(row.one)}`);
+// In a fresh process: in this one the fill/stream runs have made drain()'s
+// callback call polymorphic, which slows consume() (~185 against ~284 M/s).
+const smallRun = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--small', '--runs', String(RUNS)], { encoding: 'utf8' });
+const small = JSON.parse(smallRun);
+for (const row of small) {
+  console.log(`small calls, ${row.bytes}-byte entries: consume() ${fmt(row.whole)}, consumeN(16) ${fmt(row.sixteen)}, consumeN(1) ${fmt(row.one)}`);
 }
 
 if (!values['no-write']) {
@@ -242,7 +253,7 @@ if (!values['no-write']) {
       'the other core missed the cache one after the other; when entries average two slots or more the reader now touches every ' +
       'other cache line up to 128 KiB ahead before each 2048 entries, loads that overlap (0.39–0.43 of C before that, on this machine).',
     '',
-    'A reader taking a few entries per call, as the `WatchQueue` iterators do (`consumeN(cb, 1)` per entry), in one process ' +
+    'A reader taking a few entries per call, as the `WatchQueue` iterators do (`consumeN(cb, 1)` per entry), in a fresh process ' +
       'on a whole-ring backlog written in place (no producer; best of the runs, so a JIT warm-up does not count): the cost of a ' +
       'call against `consume()` of the same backlog. Until 2026-12-07 the read-ahead above ran before every call from tail, ' +
       'whatever the call could deliver: consumeN(1) of 8-slot entries read ~1 M entries/s.',

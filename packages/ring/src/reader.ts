@@ -234,6 +234,8 @@ export class RingReader {
    * Lines up to this index have been touched (touchAhead()), kept across
    * batches, so that a reader taking a few entries per call (consumeN(1),
    * the iterators) does not touch the same lines again on every call.
+   * Starts at tail (0 would look current to a ring whose indices are just
+   * below a multiple of 2^32).
    */
   private touched = 0;
   /**
@@ -256,6 +258,7 @@ export class RingReader {
     this.mask = mask;
     this.entry = new RingEntry(buffer, this.words);
     this.tail = this.words[TAIL_WORD] ?? 0;
+    this.touched = this.tail;
     // Run drain()'s exit once (max 0 delivers nothing and leaves tail), so
     // its stores have type feedback before the first long batch (drain()).
     try {

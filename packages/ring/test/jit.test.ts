@@ -38,17 +38,20 @@ describe('RingReader in V8', () => {
   // the usual case, lapping the ring every ~130 batches, long enough that
   // drain() is optimised before the steady part even with the compile delay
   // (a guard: the old reader passed it too).
-  const shapes: Array<[number, number, number]> = [
-    [40, 131_000, 20],
-    [20_000, 1_000, 100],
+  // Third: 8-slot entries posted by a RingWriter, so the read-ahead
+  // (touchFrom(), touchAhead()) runs in every batch.
+  const shapes: Array<[number, number, number, number]> = [
+    [40, 131_000, 20, 1],
+    [20_000, 1_000, 100, 1],
+    [400, 8_000, 100, 8],
   ];
   for (const v8flags of [[], ['--concurrent-recompilation-delay=100']]) {
     for (const shape of shapes) {
-      it(`settles in drain()'s optimised code (${v8flags.join(' ') || 'default flags'}; ${shape[0]} batches of ${shape[1]})`, () => {
+      it(`settles in drain()'s optimised code (${v8flags.join(' ') || 'default flags'}; ${shape[0]} batches of ${shape[1]} ${shape[3]}-slot entries)`, () => {
         const trace = steadyTrace(v8flags, shape);
-        expect(trace.match(/OSR - entry\. function: drain\b/g) ?? [], 'drain() entered through OSR after the warm-up').toEqual([]);
+        expect(trace.match(/OSR - entry\. function: (drain|touchAhead)\b/g) ?? [], 'drain() entered through OSR after the warm-up').toEqual([]);
         // drain() and the code around it (it may be inlined into processRing()).
-        expect(trace.match(/deoptimizing .*<JSFunction (drain|processRing|touchFrom|consume)\b.*/g) ?? [], 'the reader deoptimised after the warm-up').toEqual([]);
+        expect(trace.match(/deoptimizing .*<JSFunction (drain|processRing|touchFrom|touchAhead|consume)\b.*/g) ?? [], 'the reader deoptimised after the warm-up').toEqual([]);
       });
     }
   }

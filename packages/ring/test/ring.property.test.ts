@@ -52,17 +52,18 @@ function ringProperty(sizes: number[], ops: fc.Arbitrary<Op>, maxOps: number, nu
           got = rd.consumeN((e) => {
             const want = expected[readIdx++];
             if (want === undefined) throw new Error('unexpected entry');
-            if ('loss' in want) {
-              expect(e.type).toBe(WATCH_TYPE_META);
-              expect(e.subtype).toBe(WATCH_META_LOSS_NOTIFICATION);
-              expect(e.lost).toBe(want.loss);
-              expect(e.overrun).toBe(true);
-            } else {
-              expect(e.type).toBe(WATCH_TYPE_KAPI);
-              expect(e.slots).toBe(want.slots);
-              expect(e.overrun).toBe(want.overrun);
-              if (want.slots > 1) expect(checkPattern(e)).toBe(want.seq);
-            }
+            // Plain comparisons (expect() per field made the big-ring property
+            // too slow under qemu-user); the message says what differed.
+            const got =
+              'loss' in want
+                ? { loss: e.type === WATCH_TYPE_META && e.subtype === WATCH_META_LOSS_NOTIFICATION && e.overrun ? e.lost : -1 }
+                : {
+                    seq: e.type === WATCH_TYPE_KAPI && (want.slots === 1 || checkPattern(e) === want.seq) ? want.seq : -1,
+                    slots: e.slots,
+                    overrun: e.overrun,
+                  };
+            const same = 'loss' in want ? got.loss === want.loss : got.seq === want.seq && got.slots === want.slots && got.overrun === want.overrun;
+            if (!same) expect({ at: readIdx - 1, ...got }).toEqual({ at: readIdx - 1, ...want });
             // The entry a callback throws on is consumed (not delivered again).
             if (seen++ === throwAt) throw new Stop();
           }, n);
@@ -72,6 +73,9 @@ function ringProperty(sizes: number[], ops: fc.Arbitrary<Op>, maxOps: number, nu
         }
         expect(got).toBe(readIdx - before);
         expect(got).toBeLessThanOrEqual(n);
+        // The reader's own count, which a throwing callback's batch updates
+        // on its way out.
+        expect(rd.consumed).toBe(readIdx);
       };
       for (const op of ops) {
         if (op.kind === 'consume') {
@@ -81,7 +85,7 @@ function ringProperty(sizes: number[], ops: fc.Arbitrary<Op>, maxOps: number, nu
         for (let i = 0; i < op.n; i++) {
           const s = seq++;
           const r = wr2.post(WATCH_TYPE_KAPI, 0, 0, op.slots > 1 ? patternPayload(s, op.slots) : undefined);
-          expect(r).not.toBe('error');
+          if (r === 'error') expect(r).not.toBe('error');
           if (r === 'lost') {
             lostModel++;
           } else {
@@ -91,7 +95,7 @@ function ringProperty(sizes: number[], ops: fc.Arbitrary<Op>, maxOps: number, nu
             expected.push({ seq: s, slots: op.slots, overrun });
           }
           // Invariant of the contract: head - tail never exceeds the ring.
-          expect((w[2]! - w[3]!) >>> 0).toBeLessThanOrEqual(slots);
+          if (((w[2]! - w[3]!) >>> 0) > slots) expect((w[2]! - w[3]!) >>> 0).toBeLessThanOrEqual(slots);
         }
       }
       check(Number.MAX_SAFE_INTEGER);
@@ -109,7 +113,7 @@ describe('ring properties (TS writer vs reader)', () => {
   });
 
   it('the same across drain() chunks and read-ahead: long batches, wide entries, consumeN(1), throwing callbacks', () => {
-    ringProperty([4096, 16384], bigOpArb, 40, 60);
+    ringProperty([4096, 16384], bigOpArb, 40, 200);
   });
 
 
