@@ -402,16 +402,14 @@ export class RingReader {
     if (span > TOUCH_SLOTS) span = TOUCH_SLOTS;
     const need = want * this.slotsPerEntry;
     if (span > need) span = need;
-    const end = (from + span) >>> 0;
     // How far ahead of `from` the lines are touched already: at most
-    // TOUCH_SLOTS when the mark is current, more when it is stale (behind).
-    const ahead = (this.touched - from) >>> 0;
-    if (ahead > TOUCH_SLOTS) {
-      this.stop[S_AHEAD] = touchAhead(this.words, from, span, this.mask);
-      this.touched = end;
-    } else if (ahead < span) {
-      this.stop[S_AHEAD] = touchAhead(this.words, this.touched, span - ahead, this.mask);
-      this.touched = end;
+    // TOUCH_SLOTS when the mark is current; a stale mark (behind `from`)
+    // reads as more, and counts for nothing.
+    let done = (this.touched - from) >>> 0;
+    if (done > TOUCH_SLOTS) done = 0;
+    if (done < span) {
+      this.stop[S_AHEAD] = touchAhead(this.words, (from + done) >>> 0, span - done, this.mask);
+      this.touched = (from + span) >>> 0;
     }
   }
 
