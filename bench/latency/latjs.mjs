@@ -23,11 +23,10 @@
 // hrtime just before each madvise, as latc.c's producer thread does.
 // Prints "ready", one latency in ns per line, "done".
 // KCHAN_LAT_WARM=0: wq-count reads without warming up first.
-// KCHAN_LAT_RING_DIST=<dir>: another build of @kchan/ring (A/B in one boot).
+// KCHAN_LAT_RING_DIST=<dir>: another build of @kchan/ring's dist/ (A/B in one boot).
 import { Worker } from 'node:worker_threads';
 
 const here = new URL('.', import.meta.url);
-// KCHAN_LAT_RING_DIST: another build of @kchan/ring (a directory), for A/B runs.
 const pkg = (name) =>
   name === 'ring' && process.env.KCHAN_LAT_RING_DIST
     ? new URL(`file://${process.env.KCHAN_LAT_RING_DIST}/index.js`).href

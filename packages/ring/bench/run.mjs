@@ -33,10 +33,10 @@ const COUNT = Number(values.count);
 const RUNS = Number(values.runs);
 const RING_BYTES = 1 << 20; // WATCH_QUEUE_MAX_PAGES pages: the largest ring
 
-// ---- small calls: what the iterators do (consumeN(cb, 1) per entry), in
-// this process, on a backlog written in place by RingWriter (no producer:
-// the reader alone), against consume() of the same backlog. Best of RUNS
-// backlogs of a whole 1 MiB ring each.
+// ---- small calls: what the iterators do (consumeN(cb, 1) per entry), on a
+// backlog written in place by RingWriter (no producer: the reader alone),
+// against consume() of the same backlog. Best of RUNS backlogs of a whole
+// 1 MiB ring each. Run by `--small`, in a fresh process (see below).
 function smallCalls(slots, take) {
   const buf = new ArrayBuffer(RING_BYTES);
   const writer = new RingWriter(buf);

@@ -54,7 +54,7 @@ function ringProperty(sizes: number[], ops: fc.Arbitrary<Op>, maxOps: number, nu
             if (want === undefined) throw new Error('unexpected entry');
             // Plain comparisons (expect() per field made the big-ring property
             // too slow under qemu-user); the message says what differed.
-            const got =
+            const actual =
               'loss' in want
                 ? { loss: e.type === WATCH_TYPE_META && e.subtype === WATCH_META_LOSS_NOTIFICATION && e.overrun ? e.lost : -1 }
                 : {
@@ -62,8 +62,8 @@ function ringProperty(sizes: number[], ops: fc.Arbitrary<Op>, maxOps: number, nu
                     slots: e.slots,
                     overrun: e.overrun,
                   };
-            const same = 'loss' in want ? got.loss === want.loss : got.seq === want.seq && got.slots === want.slots && got.overrun === want.overrun;
-            if (!same) expect({ at: readIdx - 1, ...got }).toEqual({ at: readIdx - 1, ...want });
+            const same = 'loss' in want ? actual.loss === want.loss : actual.seq === want.seq && actual.slots === want.slots && actual.overrun === want.overrun;
+            if (!same) expect({ at: readIdx - 1, ...actual }).toEqual({ at: readIdx - 1, ...want });
             // The entry a callback throws on is consumed (not delivered again).
             if (seen++ === throwAt) throw new Stop();
           }, n);
@@ -115,7 +115,6 @@ describe('ring properties (TS writer vs reader)', () => {
   it('the same across drain() chunks and read-ahead: long batches, wide entries, consumeN(1), throwing callbacks', () => {
     ringProperty([4096, 16384], bigOpArb, 40, 200);
   });
-
 
   it('random garbage in the ring never hangs the reader and only raises RingError', () => {
     fc.assert(
